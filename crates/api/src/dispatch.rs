@@ -1,0 +1,159 @@
+//! The exhaustive dispatch from an operation to the domain method that performs it.
+
+use crate::ApiError;
+use cognate_idp::{Idp, IdpResult};
+use cognate_wire::idp::types::Op;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Deserializes the (already validated) body, runs the operation, serializes its response.
+async fn call<Req, Resp, Fut>(body: serde_json::Value, f: impl FnOnce(Req) -> Fut) -> Result<Vec<u8>, ApiError>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+    Fut: Future<Output = IdpResult<Resp>>,
+{
+    let req = serde_json::from_value(body).map_err(|e| ApiError::new("SerializationException", e.to_string()))?;
+    let resp = f(req).await?;
+    serde_json::to_vec(&resp).map_err(|e| {
+        tracing::error!(error = %e, "response serialization failed");
+        ApiError::internal()
+    })
+}
+
+/// Runs a user-pool operation. Operations Cognate does not implement yet answer
+/// `UnsupportedOperationException` rather than pretending to succeed.
+pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Vec<u8>, ApiError> {
+    macro_rules! run {
+        ($method:ident) => {
+            call(body, |r| idp.$method(r)).await
+        };
+    }
+    match op {
+        Op::AddCustomAttributes => run!(add_custom_attributes),
+        Op::AddUserPoolClientSecret => run!(add_user_pool_client_secret),
+        Op::AdminAddUserToGroup => run!(admin_add_user_to_group),
+        Op::AdminConfirmSignUp => run!(admin_confirm_sign_up),
+        Op::AdminCreateUser => run!(admin_create_user),
+        Op::AdminDeleteUser => run!(admin_delete_user),
+        Op::AdminDeleteUserAttributes => run!(admin_delete_user_attributes),
+        Op::AdminDisableUser => run!(admin_disable_user),
+        Op::AdminEnableUser => run!(admin_enable_user),
+        Op::AdminGetUser => run!(admin_get_user),
+        Op::AdminListGroupsForUser => run!(admin_list_groups_for_user),
+        Op::AdminRemoveUserFromGroup => run!(admin_remove_user_from_group),
+        Op::AdminResetUserPassword => run!(admin_reset_user_password),
+        Op::AdminSetUserPassword => run!(admin_set_user_password),
+        Op::AdminUpdateUserAttributes => run!(admin_update_user_attributes),
+        Op::CreateGroup => run!(create_group),
+        Op::CreateUserPool => run!(create_user_pool),
+        Op::CreateUserPoolClient => run!(create_user_pool_client),
+        Op::DeleteGroup => run!(delete_group),
+        Op::DeleteUserPool => run!(delete_user_pool),
+        Op::DeleteUserPoolClient => run!(delete_user_pool_client),
+        Op::DeleteUserPoolClientSecret => run!(delete_user_pool_client_secret),
+        Op::DescribeUserPool => run!(describe_user_pool),
+        Op::DescribeUserPoolClient => run!(describe_user_pool_client),
+        Op::GetCSVHeader => run!(get_csv_header),
+        Op::GetGroup => run!(get_group),
+        Op::GetUserPoolMfaConfig => run!(get_user_pool_mfa_config),
+        Op::ListGroups => run!(list_groups),
+        Op::ListTagsForResource => run!(list_tags_for_resource),
+        Op::ListUserPoolClientSecrets => run!(list_user_pool_client_secrets),
+        Op::ListUserPoolClients => run!(list_user_pool_clients),
+        Op::ListUserPools => run!(list_user_pools),
+        Op::ListUsers => run!(list_users),
+        Op::ListUsersInGroup => run!(list_users_in_group),
+        Op::SetUserPoolMfaConfig => run!(set_user_pool_mfa_config),
+        Op::TagResource => run!(tag_resource),
+        Op::UntagResource => run!(untag_resource),
+        Op::UpdateGroup => run!(update_group),
+        Op::UpdateUserPool => run!(update_user_pool),
+        Op::UpdateUserPoolClient => run!(update_user_pool_client),
+        Op::AdminDisableProviderForUser
+        | Op::AdminForgetDevice
+        | Op::AdminGetDevice
+        | Op::AdminInitiateAuth
+        | Op::AdminLinkProviderForUser
+        | Op::AdminListDevices
+        | Op::AdminListUserAuthEvents
+        | Op::AdminRespondToAuthChallenge
+        | Op::AdminSetUserMFAPreference
+        | Op::AdminSetUserSettings
+        | Op::AdminUpdateAuthEventFeedback
+        | Op::AdminUpdateDeviceStatus
+        | Op::AdminUserGlobalSignOut
+        | Op::AssociateSoftwareToken
+        | Op::ChangePassword
+        | Op::CompleteWebAuthnRegistration
+        | Op::ConfirmDevice
+        | Op::ConfirmForgotPassword
+        | Op::ConfirmSignUp
+        | Op::CreateIdentityProvider
+        | Op::CreateManagedLoginBranding
+        | Op::CreateResourceServer
+        | Op::CreateTerms
+        | Op::CreateUserImportJob
+        | Op::CreateUserPoolDomain
+        | Op::DeleteIdentityProvider
+        | Op::DeleteManagedLoginBranding
+        | Op::DeleteResourceServer
+        | Op::DeleteTerms
+        | Op::DeleteUser
+        | Op::DeleteUserAttributes
+        | Op::DeleteUserPoolDomain
+        | Op::DeleteWebAuthnCredential
+        | Op::DescribeIdentityProvider
+        | Op::DescribeManagedLoginBranding
+        | Op::DescribeManagedLoginBrandingByClient
+        | Op::DescribeResourceServer
+        | Op::DescribeRiskConfiguration
+        | Op::DescribeTerms
+        | Op::DescribeUserImportJob
+        | Op::DescribeUserPoolDomain
+        | Op::ForgetDevice
+        | Op::ForgotPassword
+        | Op::GetDevice
+        | Op::GetIdentityProviderByIdentifier
+        | Op::GetLogDeliveryConfiguration
+        | Op::GetSigningCertificate
+        | Op::GetTokensFromRefreshToken
+        | Op::GetUICustomization
+        | Op::GetUser
+        | Op::GetUserAttributeVerificationCode
+        | Op::GetUserAuthFactors
+        | Op::GlobalSignOut
+        | Op::InitiateAuth
+        | Op::ListDevices
+        | Op::ListIdentityProviders
+        | Op::ListResourceServers
+        | Op::ListTerms
+        | Op::ListUserImportJobs
+        | Op::ListWebAuthnCredentials
+        | Op::ResendConfirmationCode
+        | Op::RespondToAuthChallenge
+        | Op::RevokeToken
+        | Op::SetLogDeliveryConfiguration
+        | Op::SetRiskConfiguration
+        | Op::SetUICustomization
+        | Op::SetUserMFAPreference
+        | Op::SetUserSettings
+        | Op::SignUp
+        | Op::StartUserImportJob
+        | Op::StartWebAuthnRegistration
+        | Op::StopUserImportJob
+        | Op::UpdateAuthEventFeedback
+        | Op::UpdateDeviceStatus
+        | Op::UpdateIdentityProvider
+        | Op::UpdateManagedLoginBranding
+        | Op::UpdateResourceServer
+        | Op::UpdateTerms
+        | Op::UpdateUserAttributes
+        | Op::UpdateUserPoolDomain
+        | Op::VerifySoftwareToken
+        | Op::VerifyUserAttribute => Err(ApiError::new(
+            "UnsupportedOperationException",
+            format!("Cognate does not implement {} yet.", op.name()),
+        )),
+    }
+}

@@ -1,0 +1,91 @@
+//! Errors on the wire: `{"__type": …, "message": …}` with HTTP 400 (500 for internal
+//! faults), plus the `x-amzn-ErrorType` header clients read. Every domain fact maps to its
+//! Cognito exception in one `match` with no catch-all arm.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cognate_crypto::sigv4::SigV4Error;
+use cognate_idp::IdpError;
+use cognate_wire::ValidationError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub kind: &'static str,
+    pub message: String,
+    pub status: StatusCode,
+}
+
+impl ApiError {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        ApiError { kind, message: message.into(), status: StatusCode::BAD_REQUEST }
+    }
+
+    pub fn internal() -> Self {
+        ApiError {
+            kind: "InternalErrorException",
+            message: "Internal server error".into(),
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<IdpError> for ApiError {
+    fn from(e: IdpError) -> Self {
+        let message = e.to_string();
+        let kind = match e {
+            IdpError::PoolNotFound(_)
+            | IdpError::ClientNotFound(_)
+            | IdpError::GroupNotFound
+            | IdpError::ResourceNotFound(_) => "ResourceNotFoundException",
+            IdpError::UserNotFound => "UserNotFoundException",
+            IdpError::InvalidParameter(_) => "InvalidParameterException",
+            IdpError::InvalidPassword(_) => "InvalidPasswordException",
+            IdpError::UsernameExists(_) => "UsernameExistsException",
+            IdpError::AliasExists(_) => "AliasExistsException",
+            IdpError::GroupExists(_) => "GroupExistsException",
+            IdpError::NotAuthorized(_) => "NotAuthorizedException",
+            IdpError::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
+            IdpError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
+            IdpError::LimitExceeded(_) => "LimitExceededException",
+            IdpError::UnsupportedUserState(_) => "UnsupportedUserStateException",
+            IdpError::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
+            IdpError::ConcurrentModification => "ConcurrentModificationException",
+            IdpError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                return ApiError::internal();
+            }
+        };
+        ApiError::new(kind, message)
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        match e {
+            ValidationError::Serialization(m) => ApiError::new("SerializationException", m),
+            ValidationError::InvalidParameter(m) => ApiError::new("InvalidParameterException", m),
+        }
+    }
+}
+
+impl From<SigV4Error> for ApiError {
+    fn from(e: SigV4Error) -> Self {
+        ApiError::new(e.aws_type(), e.message())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "__type": self.kind, "message": self.message }).to_string();
+        let mut resp = (self.status, body).into_response();
+        let headers = resp.headers_mut();
+        headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+        if let Ok(v) = HeaderValue::from_str(&format!("{}:", self.kind)) {
+            headers.insert("x-amzn-errortype", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&self.message.replace(['\r', '\n'], " ")) {
+            headers.insert("x-amzn-errormessage", v);
+        }
+        resp
+    }
+}

@@ -1,0 +1,135 @@
+//! The axum router: the JSON 1.1 endpoint at `POST /`, `GET /health`, and the layers every
+//! response passes through (request id, CORS, body limit, panic guard).
+
+use crate::{AdminKeys, ApiError, auth, dispatch};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Router, extract::rejection::BytesRejection};
+use cognate_core::Clock;
+use cognate_idp::Idp;
+use cognate_wire::idp::types::Op;
+use cognate_wire::{Model, validate_input};
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Requests larger than this are refused before they are parsed.
+const BODY_LIMIT: usize = 1024 * 1024;
+const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub idp: Idp,
+    pub admin_keys: AdminKeys,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", post(json_api).fallback(not_found))
+        .route("/health", get(health))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(cors())
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+async fn health() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+}
+
+async fn not_found() -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        ..ApiError::new("UnknownOperationException", "Not found: use POST / with an X-Amz-Target header.")
+    }
+}
+
+/// Every response carries `x-amzn-RequestId`, as the AWS SDKs expect and log.
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = cognate_crypto::random::uuid_v4();
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let mut resp = {
+        let _guard = span.enter();
+        next.run(req).await
+    };
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
+    }
+    resp
+}
+
+/// Browsers call the API directly (amazon-cognito-identity-js, Amplify), so any origin may.
+fn cors() -> CorsLayer {
+    let allow = [
+        "content-type",
+        "x-amz-target",
+        "x-amz-user-agent",
+        "cache-control",
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
+        "authorization",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+    ];
+    let expose = ["x-amzn-requestid", "x-amzn-errortype", "x-amzn-errormessage", "date"];
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(allow.map(HeaderName::from_static))
+        .expose_headers(expose.map(HeaderName::from_static))
+        .max_age(std::time::Duration::from_secs(86_400))
+}
+
+async fn json_api(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match serve(&state, &uri, &headers, body).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "application/x-amz-json-1.1")], bytes).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Vec<u8>, ApiError> {
+    let body = body.map_err(|_| {
+        ApiError::new("SerializationException", format!("Request body is larger than {BODY_LIMIT} bytes."))
+    })?;
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if target.starts_with(IDENTITY_PREFIX) {
+        return Err(ApiError::new(
+            "UnknownOperationException",
+            "Cognate does not serve the identity-pool API (AWSCognitoIdentityService) yet.",
+        ));
+    }
+    let name = target.strip_prefix(IDP_PREFIX).unwrap_or_default();
+    let (op, model_op) = Op::from_name(name)
+        .zip(Model::idp().operation(name))
+        .ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
+    if !model_op.public {
+        auth::check(&state.admin_keys, state.clock.as_ref(), "cognito-idp", uri, headers, &body)?;
+    }
+    let mut value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new("SerializationException", format!("Malformed JSON: {e}")))?
+    };
+    validate_input(Model::idp(), model_op, &mut value)?;
+    dispatch::idp(&state.idp, op, value).await
+}

@@ -1,0 +1,62 @@
+//! What can go wrong in the user-pool domain, as facts. The API layer maps each variant to
+//! Cognito's exception name in one exhaustive match.
+
+use cognate_store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IdpError {
+    #[error("User pool {0} does not exist.")]
+    PoolNotFound(String),
+    #[error("User pool client {0} does not exist.")]
+    ClientNotFound(String),
+    #[error("Group not found.")]
+    GroupNotFound,
+    #[error("Resource not found: {0}")]
+    ResourceNotFound(String),
+    #[error("User does not exist.")]
+    UserNotFound,
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("Password did not conform with policy: {0}")]
+    InvalidPassword(String),
+    #[error("{0}")]
+    UsernameExists(String),
+    #[error("{0}")]
+    AliasExists(String),
+    #[error("A group with the name {0} already exists.")]
+    GroupExists(String),
+    #[error("{0}")]
+    NotAuthorized(String),
+    #[error("{0}")]
+    InvalidOAuthFlow(String),
+    #[error("{0}")]
+    ScopeDoesNotExist(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    UnsupportedUserState(String),
+    #[error("{0}")]
+    CodeDeliveryFailure(String),
+    #[error("The resource was modified concurrently; retry the request.")]
+    ConcurrentModification,
+    /// A failure that is not the caller's fault; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for IdpError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Stale => IdpError::ConcurrentModification,
+            other => IdpError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> IdpError {
+    IdpError::Internal(e.to_string())
+}
+
+pub(crate) fn invalid(msg: impl Into<String>) -> IdpError {
+    IdpError::InvalidParameter(msg.into())
+}

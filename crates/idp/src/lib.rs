@@ -1,0 +1,69 @@
+//! The user-pool domain: pools, app clients, groups and users with Cognito's rules. It takes
+//! typed requests (from `cognate-wire`) and plain values, returns typed responses or an
+//! [`IdpError`] fact, and reaches storage only through `cognate-store`'s traits.
+//!
+//! **Architecture invariant:** no HTTP and no SQL here; time comes from the [`Clock`].
+
+mod attributes;
+mod clients;
+mod error;
+mod groups;
+mod messages;
+mod page;
+mod password_policy;
+mod pool_config;
+mod pools;
+mod schema;
+mod user_filter;
+mod user_record;
+mod users;
+
+pub use error::IdpError;
+pub use messages::{LogMessenger, Message, Messenger};
+
+use cognate_core::Clock;
+use cognate_crypto::{MasterKey, PasswordHasher};
+use cognate_store::Store;
+use std::sync::Arc;
+
+pub type IdpResult<T> = Result<T, IdpError>;
+
+/// Deployment facts the domain needs for ids and ARNs.
+#[derive(Debug, Clone)]
+pub struct IdpSettings {
+    pub region: String,
+    pub account_id: String,
+    pub public_url: String,
+}
+
+/// The user-pool service. Cheap to clone; every operation is a method.
+#[derive(Clone)]
+pub struct Idp {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    hasher: PasswordHasher,
+    master_key: Arc<MasterKey>,
+    messenger: Arc<dyn Messenger>,
+    settings: Arc<IdpSettings>,
+}
+
+impl Idp {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        hasher: PasswordHasher,
+        master_key: Arc<MasterKey>,
+        messenger: Arc<dyn Messenger>,
+        settings: IdpSettings,
+    ) -> Self {
+        Idp { store, clock, hasher, master_key, messenger, settings: Arc::new(settings) }
+    }
+
+    pub fn settings(&self) -> &IdpSettings {
+        &self.settings
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().millis()
+    }
+}

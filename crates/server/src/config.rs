@@ -1,0 +1,143 @@
+//! The server's configuration as one typed struct, layered once at start-up: defaults, then
+//! the `--config` file, then `COGNATE_*` environment variables, then flags (clap merges the
+//! last two), and validated before anything starts.
+
+use crate::cli::ServeArgs;
+use anyhow::{Context, bail};
+use cognate_crypto::PasswordParams;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub public_url: Option<String>,
+    pub region: String,
+    pub account_id: String,
+    /// Where the master key comes from; see [`crate::keys`].
+    pub master_key: MasterKeySource,
+    pub admin: Option<(String, String)>,
+    pub password: PasswordParams,
+    pub log_json: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum MasterKeySource {
+    /// `COGNATE_MASTER_KEY`: base64 text.
+    Inline(String),
+    File(PathBuf),
+    /// Generated into the data directory on first start (embedded SQLite only).
+    DataDir,
+}
+
+macro_rules! layer {
+    ($top:expr, $file:expr, [$($field:ident),*]) => {
+        ServeArgs { config: $top.config.clone(), $($field: $top.$field.clone().or($file.$field),)* }
+    };
+}
+
+impl Config {
+    pub fn resolve(args: &ServeArgs) -> anyhow::Result<Config> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<ServeArgs>(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => ServeArgs::default(),
+        };
+        let a = layer!(
+            args,
+            file,
+            [
+                listen,
+                data_dir,
+                database_url,
+                public_url,
+                region,
+                account_id,
+                master_key_file,
+                admin_access_key_id,
+                admin_secret_access_key,
+                argon2_memory_kib,
+                argon2_iterations,
+                argon2_parallelism,
+                log_format
+            ]
+        );
+        Self::from_layered(a, std::env::var("COGNATE_MASTER_KEY").ok())
+    }
+
+    fn from_layered(a: ServeArgs, inline_key: Option<String>) -> anyhow::Result<Config> {
+        let data_dir = a.data_dir.unwrap_or_else(|| PathBuf::from("./cognate-data"));
+        let database_url =
+            a.database_url.unwrap_or_else(|| format!("sqlite://{}", data_dir.join("cognate.db").display()));
+        let master_key = match (inline_key, a.master_key_file) {
+            (Some(k), _) => MasterKeySource::Inline(k),
+            (None, Some(f)) => MasterKeySource::File(f),
+            (None, None) if database_url.starts_with("postgres") => {
+                bail!("PostgreSQL needs a master key shared by every node: set COGNATE_MASTER_KEY or --master-key-file")
+            }
+            (None, None) => MasterKeySource::DataDir,
+        };
+        let admin = match (a.admin_access_key_id, a.admin_secret_access_key) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            _ => bail!("set both COGNATE_ADMIN_ACCESS_KEY_ID and COGNATE_ADMIN_SECRET_ACCESS_KEY, or neither"),
+        };
+        let defaults = PasswordParams::default();
+        let log_json = match a.log_format.as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => bail!("unknown log format {other:?} (text or json)"),
+        };
+        Ok(Config {
+            listen: a.listen.unwrap_or_else(|| "127.0.0.1:9229".into()),
+            data_dir,
+            database_url,
+            public_url: a.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+            region: a.region.unwrap_or_else(|| "us-east-1".into()),
+            account_id: a.account_id.unwrap_or_else(|| "000000000000".into()),
+            master_key,
+            admin,
+            password: PasswordParams {
+                memory_kib: a.argon2_memory_kib.unwrap_or(defaults.memory_kib),
+                iterations: a.argon2_iterations.unwrap_or(defaults.iterations),
+                parallelism: a.argon2_parallelism.unwrap_or(defaults.parallelism),
+            },
+            log_json,
+        })
+    }
+
+    /// True when the store is an embedded SQLite file inside the data directory.
+    pub fn uses_data_dir(&self) -> bool {
+        self.database_url.starts_with("sqlite://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_layering() {
+        let c = Config::from_layered(ServeArgs::default(), None).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9229");
+        assert_eq!(c.region, "us-east-1");
+        assert!(c.database_url.ends_with("cognate-data/cognate.db"));
+        let top = ServeArgs { region: Some("eu-west-1".into()), ..Default::default() };
+        let file: ServeArgs = toml::from_str("region = \"ap-south-1\"\nlisten = \"0.0.0.0:1\"").unwrap();
+        let merged = layer!(top, file, [region, listen]);
+        assert_eq!(merged.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(merged.listen.as_deref(), Some("0.0.0.0:1"));
+    }
+
+    #[test]
+    fn postgres_needs_a_key_and_admin_pairs() {
+        let pg = ServeArgs { database_url: Some("postgres://x".into()), ..Default::default() };
+        assert!(Config::from_layered(pg, None).is_err());
+        let half = ServeArgs { admin_access_key_id: Some("A".into()), ..Default::default() };
+        assert!(Config::from_layered(half, None).is_err());
+        assert!(toml::from_str::<ServeArgs>("nonsense = 1").is_err());
+    }
+}

@@ -1,0 +1,112 @@
+//! The `cognate` server: configuration, assembly of the services, and the listener.
+
+pub mod cli;
+pub mod config;
+pub mod keys;
+
+use anyhow::Context;
+use cognate_api::{AdminKeys, AppState};
+use cognate_core::{Clock, SystemClock};
+use cognate_crypto::PasswordHasher;
+use cognate_idp::{Idp, IdpSettings, LogMessenger};
+use config::Config;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// A started server: where it listens and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub admin: (String, String),
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, and returns.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await??;
+        Ok(())
+    }
+}
+
+/// Opens storage, loads keys, binds the listener and starts serving in the background.
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    if config.uses_data_dir() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let master_key = Arc::new(keys::master_key(&config)?);
+    let store = cognate_store_sql::open(&config.database_url).await.context("opening the database")?;
+    keys::check_master_key(store.as_ref(), &master_key).await?;
+    let admin = keys::admin_credentials(&config, store.as_ref(), &master_key).await?;
+    let listener =
+        tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let hasher = PasswordHasher::new(config.password, workers)?;
+    let settings = IdpSettings {
+        region: config.region.clone(),
+        account_id: config.account_id.clone(),
+        public_url: public_url.clone(),
+    };
+    let idp = Idp::new(store, clock.clone(), hasher, master_key, Arc::new(LogMessenger), settings);
+    let state = AppState { idp, admin_keys: AdminKeys::new([admin.clone()]), clock };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = cognate_api::router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Running { addr, public_url, admin, stop: Some(stop), task })
+}
+
+/// `cognate serve`: runs until SIGINT or SIGTERM.
+pub async fn serve_forever(args: cli::ServeArgs) -> anyhow::Result<()> {
+    let config = Config::resolve(&args)?;
+    init_logging(config.log_json);
+    let running = start(config, Arc::new(SystemClock)).await?;
+    // Tests and scripts wait for this exact line on stdout.
+    println!("cognate listening on http://{}", running.addr);
+    tracing::info!(addr = %running.addr, public_url = %running.public_url, "listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COGNATE_LOG").unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,376 @@
+//! The SQL shared by both backends, as a macro expanded once per database type.
+
+/// Maps a driver error to a store error; unique violations become [`StoreError::Conflict`].
+macro_rules! map_err {
+    ($what:expr) => {
+        |e: sqlx::Error| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                cognate_store::StoreError::Conflict($what.to_string())
+            }
+            _ => cognate_store::StoreError::Backend(e.to_string()),
+        }
+    };
+}
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $row:ty) => {
+        use async_trait::async_trait;
+        use cognate_store::*;
+        use sqlx::Row as _;
+
+
+        fn backend(e: sqlx::Error) -> StoreError {
+            StoreError::Backend(e.to_string())
+        }
+
+        fn pool_row(r: &$row) -> Result<PoolRecord, sqlx::Error> {
+            Ok(PoolRecord {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+                config: r.try_get("config")?,
+                version: r.try_get("version")?,
+            })
+        }
+
+        fn client_row(r: &$row) -> Result<ClientRecord, sqlx::Error> {
+            Ok(ClientRecord {
+                pool_id: r.try_get("pool_id")?,
+                client_id: r.try_get("client_id")?,
+                name: r.try_get("name")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+                config: r.try_get("config")?,
+                version: r.try_get("version")?,
+            })
+        }
+
+        fn group_row(r: &$row) -> Result<GroupRecord, sqlx::Error> {
+            Ok(GroupRecord {
+                pool_id: r.try_get("pool_id")?,
+                name: r.try_get("name")?,
+                description: r.try_get("description")?,
+                role_arn: r.try_get("role_arn")?,
+                precedence: r.try_get("precedence")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+            })
+        }
+
+        fn user_row(r: &$row) -> Result<UserRecord, sqlx::Error> {
+            Ok(UserRecord {
+                pool_id: r.try_get("pool_id")?,
+                sub: r.try_get("sub")?,
+                username: r.try_get("username")?,
+                username_key: r.try_get("username_key")?,
+                status: r.try_get("status")?,
+                enabled: r.try_get("enabled")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+                attributes: r.try_get("attributes")?,
+                data: r.try_get("data")?,
+                version: r.try_get("version")?,
+            })
+        }
+
+        fn rows<T>(rows: Vec<$row>, f: fn(&$row) -> Result<T, sqlx::Error>) -> StoreResult<Vec<T>> {
+            rows.iter().map(f).collect::<Result<_, _>>().map_err(backend)
+        }
+
+        #[async_trait]
+        impl SettingStore for $store {
+            async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(backend)?;
+                row.map(|r| r.try_get("value")).transpose().map_err(backend)
+            }
+
+            async fn put_setting_if_absent(&self, key: &str, value: &str) -> StoreResult<String> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(value)
+                    .execute(self.writer())
+                    .await
+                    .map_err(backend)?;
+                let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_one(self.writer())
+                    .await
+                    .map_err(backend)?;
+                row.try_get("value").map_err(backend)
+            }
+        }
+
+        #[async_trait]
+        impl PoolStore for $store {
+            async fn insert_pool(&self, p: &PoolRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO pools (id, name, created_ms, updated_ms, config, version) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&p.id).bind(&p.name).bind(p.created_ms).bind(p.updated_ms).bind(&p.config).bind(p.version)
+                    .execute(self.writer())
+                    .await
+                    .map_err(map_err!("pool"))?;
+                Ok(())
+            }
+
+            async fn get_pool(&self, id: &str) -> StoreResult<Option<PoolRecord>> {
+                let row = sqlx::query("SELECT * FROM pools WHERE id = $1").bind(id).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(pool_row).transpose().map_err(backend)
+            }
+
+            async fn update_pool(&self, p: &PoolRecord) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE pools SET name = $1, updated_ms = $2, config = $3, version = $4 WHERE id = $5 AND version = $6")
+                    .bind(&p.name).bind(p.updated_ms).bind(&p.config).bind(p.version).bind(&p.id).bind(p.version - 1)
+                    .execute(self.writer())
+                    .await
+                    .map_err(backend)?;
+                if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Stale) }
+            }
+
+            async fn delete_pool(&self, id: &str) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                for sql in [
+                    "DELETE FROM group_members WHERE pool_id = $1",
+                    "DELETE FROM user_aliases WHERE pool_id = $1",
+                    "DELETE FROM user_index WHERE pool_id = $1",
+                    "DELETE FROM users WHERE pool_id = $1",
+                    "DELETE FROM user_groups WHERE pool_id = $1",
+                    "DELETE FROM clients WHERE pool_id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await.map_err(backend)?;
+                }
+                let done = sqlx::query("DELETE FROM pools WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(backend)?;
+                tx.commit().await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<PoolRecord>> {
+                let r = sqlx::query("SELECT * FROM pools WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after.unwrap_or("")).bind(i64::from(limit))
+                    .fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, pool_row)
+            }
+        }
+
+        #[async_trait]
+        impl ClientStore for $store {
+            async fn insert_client(&self, c: &ClientRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO clients (client_id, pool_id, name, created_ms, updated_ms, config, version) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&c.client_id).bind(&c.pool_id).bind(&c.name).bind(c.created_ms).bind(c.updated_ms).bind(&c.config).bind(c.version)
+                    .execute(self.writer())
+                    .await
+                    .map_err(map_err!("client"))?;
+                Ok(())
+            }
+
+            async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
+                let row = sqlx::query("SELECT * FROM clients WHERE client_id = $1").bind(client_id).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(client_row).transpose().map_err(backend)
+            }
+
+            async fn update_client(&self, c: &ClientRecord) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE clients SET name = $1, updated_ms = $2, config = $3, version = $4 WHERE client_id = $5 AND pool_id = $6 AND version = $7")
+                    .bind(&c.name).bind(c.updated_ms).bind(&c.config).bind(c.version).bind(&c.client_id).bind(&c.pool_id).bind(c.version - 1)
+                    .execute(self.writer())
+                    .await
+                    .map_err(backend)?;
+                if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Stale) }
+            }
+
+            async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM clients WHERE pool_id = $1 AND client_id = $2")
+                    .bind(pool_id).bind(client_id).execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<ClientRecord>> {
+                let r = sqlx::query("SELECT * FROM clients WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3")
+                    .bind(pool_id).bind(after.unwrap_or("")).bind(i64::from(limit))
+                    .fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, client_row)
+            }
+        }
+
+        #[async_trait]
+        impl GroupStore for $store {
+            async fn insert_group(&self, g: &GroupRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO user_groups (pool_id, name, description, role_arn, precedence, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&g.pool_id).bind(&g.name).bind(&g.description).bind(&g.role_arn).bind(g.precedence).bind(g.created_ms).bind(g.updated_ms)
+                    .execute(self.writer())
+                    .await
+                    .map_err(map_err!("group"))?;
+                Ok(())
+            }
+
+            async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<GroupRecord>> {
+                let row = sqlx::query("SELECT * FROM user_groups WHERE pool_id = $1 AND name = $2")
+                    .bind(pool_id).bind(name).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(group_row).transpose().map_err(backend)
+            }
+
+            async fn update_group(&self, g: &GroupRecord) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE user_groups SET description = $1, role_arn = $2, precedence = $3, updated_ms = $4 WHERE pool_id = $5 AND name = $6")
+                    .bind(&g.description).bind(&g.role_arn).bind(g.precedence).bind(g.updated_ms).bind(&g.pool_id).bind(&g.name)
+                    .execute(self.writer()).await.map_err(backend)?;
+                if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+            }
+
+            async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2").bind(pool_id).bind(name).execute(&mut *tx).await.map_err(backend)?;
+                let done = sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND name = $2").bind(pool_id).bind(name).execute(&mut *tx).await.map_err(backend)?;
+                tx.commit().await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<GroupRecord>> {
+                let r = sqlx::query("SELECT * FROM user_groups WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3")
+                    .bind(pool_id).bind(after.unwrap_or("")).bind(i64::from(limit))
+                    .fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, group_row)
+            }
+
+            async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO group_members (pool_id, group_name, sub) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(pool_id).bind(group).bind(sub).execute(self.writer()).await.map_err(backend)?;
+                Ok(())
+            }
+
+            async fn remove_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND sub = $3")
+                    .bind(pool_id).bind(group).bind(sub).execute(self.writer()).await.map_err(backend)?;
+                Ok(())
+            }
+
+            async fn groups_of_user(&self, pool_id: &str, sub: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<GroupRecord>> {
+                let r = sqlx::query("SELECT g.* FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name WHERE m.pool_id = $1 AND m.sub = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4")
+                    .bind(pool_id).bind(sub).bind(after.unwrap_or("")).bind(i64::from(limit))
+                    .fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, group_row)
+            }
+
+            async fn members(&self, pool_id: &str, group: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRecord>> {
+                let r = sqlx::query("SELECT u.* FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.sub = m.sub WHERE m.pool_id = $1 AND m.group_name = $2 AND m.sub > $3 ORDER BY m.sub LIMIT $4")
+                    .bind(pool_id).bind(group).bind(after.unwrap_or("")).bind(i64::from(limit))
+                    .fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, user_row)
+            }
+        }
+
+        impl $store {
+            async fn write_user(tx: &mut sqlx::Transaction<'static, $db>, w: &UserWrite) -> StoreResult<()> {
+                let u = &w.user;
+                match w.expected_version {
+                    None => {
+                        sqlx::query("INSERT INTO users (pool_id, sub, username, username_key, status, enabled, created_ms, updated_ms, attributes, data, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                            .bind(&u.pool_id).bind(&u.sub).bind(&u.username).bind(&u.username_key).bind(&u.status).bind(u.enabled)
+                            .bind(u.created_ms).bind(u.updated_ms).bind(&u.attributes).bind(&u.data).bind(u.version)
+                            .execute(&mut **tx).await.map_err(map_err!("username"))?;
+                    }
+                    Some(expected) => {
+                        let done = sqlx::query("UPDATE users SET status = $1, enabled = $2, updated_ms = $3, attributes = $4, data = $5, version = $6 WHERE pool_id = $7 AND sub = $8 AND version = $9")
+                            .bind(&u.status).bind(u.enabled).bind(u.updated_ms).bind(&u.attributes).bind(&u.data).bind(u.version)
+                            .bind(&u.pool_id).bind(&u.sub).bind(expected)
+                            .execute(&mut **tx).await.map_err(backend)?;
+                        if done.rows_affected() != 1 {
+                            return Err(StoreError::Stale);
+                        }
+                        sqlx::query("DELETE FROM user_index WHERE pool_id = $1 AND sub = $2").bind(&u.pool_id).bind(&u.sub).execute(&mut **tx).await.map_err(backend)?;
+                        sqlx::query("DELETE FROM user_aliases WHERE pool_id = $1 AND sub = $2").bind(&u.pool_id).bind(&u.sub).execute(&mut **tx).await.map_err(backend)?;
+                    }
+                }
+                for (name, value) in &w.index {
+                    sqlx::query("INSERT INTO user_index (pool_id, name, value, sub) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                        .bind(&u.pool_id).bind(name).bind(value).bind(&u.sub).execute(&mut **tx).await.map_err(backend)?;
+                }
+                for (kind, key) in &w.aliases {
+                    sqlx::query("INSERT INTO user_aliases (pool_id, kind, key, sub) VALUES ($1, $2, $3, $4)")
+                        .bind(&u.pool_id).bind(kind).bind(key).bind(&u.sub)
+                        .execute(&mut **tx).await.map_err(map_err!(format!("alias:{kind}")))?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl UserStore for $store {
+            async fn write_users(&self, writes: &[UserWrite]) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                for w in writes {
+                    Self::write_user(&mut tx, w).await?;
+                }
+                tx.commit().await.map_err(backend)
+            }
+
+            async fn get_user(&self, pool_id: &str, sub: &str) -> StoreResult<Option<UserRecord>> {
+                let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND sub = $2")
+                    .bind(pool_id).bind(sub).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(user_row).transpose().map_err(backend)
+            }
+
+            async fn get_user_by_username(&self, pool_id: &str, key: &str) -> StoreResult<Option<UserRecord>> {
+                let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_key = $2")
+                    .bind(pool_id).bind(key).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(user_row).transpose().map_err(backend)
+            }
+
+            async fn get_user_by_alias(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<UserRecord>> {
+                let row = sqlx::query("SELECT u.* FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.sub = a.sub WHERE a.pool_id = $1 AND a.kind = $2 AND a.key = $3")
+                    .bind(pool_id).bind(kind).bind(key).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(user_row).transpose().map_err(backend)
+            }
+
+            async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                for sql in [
+                    "DELETE FROM group_members WHERE pool_id = $1 AND sub = $2",
+                    "DELETE FROM user_aliases WHERE pool_id = $1 AND sub = $2",
+                    "DELETE FROM user_index WHERE pool_id = $1 AND sub = $2",
+                ] {
+                    sqlx::query(sql).bind(pool_id).bind(sub).execute(&mut *tx).await.map_err(backend)?;
+                }
+                let done = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND sub = $2").bind(pool_id).bind(sub).execute(&mut *tx).await.map_err(backend)?;
+                tx.commit().await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_users(&self, pool_id: &str, q: &UserQuery) -> StoreResult<Vec<(UserRecord, UserCursor)>> {
+                let limit = i64::from(q.limit);
+                match &q.filter {
+                    None => {
+                        let after = match &q.after { Some(UserCursor::Username(k)) => k.as_str(), _ => "" };
+                        let r = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_key > $2 ORDER BY username_key LIMIT $3")
+                            .bind(pool_id).bind(after).bind(limit)
+                            .fetch_all(self.reader()).await.map_err(backend)?;
+                        let users = rows(r, user_row)?;
+                        Ok(users.into_iter().map(|u| { let c = UserCursor::Username(u.username_key.clone()); (u, c) }).collect())
+                    }
+                    Some(f) => {
+                        let hi = if f.prefix { crate::prefix_end(&f.value) } else { f.value.clone() };
+                        let (cv, cs) = match &q.after {
+                            Some(UserCursor::Indexed { value, sub }) => (value.as_str(), sub.as_str()),
+                            _ => ("", ""),
+                        };
+                        let r = sqlx::query("SELECT u.*, i.value AS index_value FROM user_index i JOIN users u ON u.pool_id = i.pool_id AND u.sub = i.sub WHERE i.pool_id = $1 AND i.name = $2 AND i.value >= $3 AND i.value <= $4 AND (i.value, i.sub) > ($5, $6) ORDER BY i.value, i.sub LIMIT $7")
+                            .bind(pool_id).bind(&f.name).bind(&f.value).bind(&hi).bind(cv).bind(cs).bind(limit)
+                            .fetch_all(self.reader()).await.map_err(backend)?;
+                        r.iter().map(|row| {
+                            let u = user_row(row)?;
+                            let value: String = row.try_get("index_value")?;
+                            let c = UserCursor::Indexed { value, sub: u.sub.clone() };
+                            Ok((u, c))
+                        }).collect::<Result<_, sqlx::Error>>().map_err(backend)
+                    }
+                }
+            }
+
+            async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1").bind(pool_id).fetch_one(self.reader()).await.map_err(backend)?;
+                row.try_get("n").map_err(backend)
+            }
+        }
+    };
+}

@@ -1,0 +1,43 @@
+//! The PostgreSQL backend, for several stateless Cognate nodes sharing one database.
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, SqlSafeStr as _};
+use std::str::FromStr;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/postgres/0001_init.sql").into_sql_str(),
+        false,
+    )])
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::connect_with(PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connects with explicit options (tests use this to work in a schema of their own).
+    pub async fn connect_with(opts: PgConnectOptions) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
+        migrator().run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+sql_store!(PgStore, Postgres, PgRow);

@@ -1,0 +1,263 @@
+//! The storage conformance suite: one set of checks every backend must pass. The integration
+//! tests run it against SQLite and PostgreSQL. Each check works in pools of its own, so the
+//! checks can share a database.
+
+use crate::*;
+
+type Check = (&'static str, fn(&dyn Store, String) -> futures_like::BoxFuture<'_, Result<(), String>>);
+
+mod futures_like {
+    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+}
+
+macro_rules! ensure {
+    ($cond:expr) => {
+        if !$cond {
+            return Err(format!("{}:{}: {}", file!(), line!(), stringify!($cond)));
+        }
+    };
+}
+
+macro_rules! check {
+    ($name:ident) => {
+        (stringify!($name), |s, p| Box::pin($name(s, p)))
+    };
+}
+
+/// Every check, by name. `prefix` makes the pool ids of this run unique.
+pub const CHECKS: &[Check] = &[
+    check!(settings_first_writer_wins),
+    check!(pool_crud_and_versions),
+    check!(pool_delete_cascades),
+    check!(client_crud),
+    check!(groups_and_members),
+    check!(user_uniqueness),
+    check!(user_updates_are_versioned),
+    check!(list_users_filters_and_pages),
+];
+
+/// Runs every check and returns the failures (empty when the backend conforms).
+pub async fn run_all(store: &dyn Store, prefix: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (name, f) in CHECKS {
+        if let Err(e) = f(store, format!("{prefix}-{name}")).await {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    failures
+}
+
+fn err(e: StoreError) -> String {
+    e.to_string()
+}
+
+fn pool(id: &str) -> PoolRecord {
+    PoolRecord { id: id.into(), name: "p".into(), created_ms: 1, updated_ms: 1, config: "{}".into(), version: 1 }
+}
+
+fn user(pool_id: &str, sub: &str, username: &str) -> UserRecord {
+    UserRecord {
+        pool_id: pool_id.into(),
+        sub: sub.into(),
+        username: username.into(),
+        username_key: username.to_lowercase(),
+        status: "CONFIRMED".into(),
+        enabled: true,
+        created_ms: 1,
+        updated_ms: 1,
+        attributes: "{}".into(),
+        data: "{}".into(),
+        version: 1,
+    }
+}
+
+fn insert(u: UserRecord, index: &[(&str, &str)], aliases: &[(&str, &str)]) -> UserWrite {
+    UserWrite {
+        user: u,
+        expected_version: None,
+        index: index.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        aliases: aliases.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+    }
+}
+
+async fn settings_first_writer_wins(s: &dyn Store, p: String) -> Result<(), String> {
+    let key = format!("{p}-k");
+    ensure!(s.get_setting(&key).await.map_err(err)?.is_none());
+    ensure!(s.put_setting_if_absent(&key, "one").await.map_err(err)? == "one");
+    ensure!(s.put_setting_if_absent(&key, "two").await.map_err(err)? == "one");
+    ensure!(s.get_setting(&key).await.map_err(err)?.as_deref() == Some("one"));
+    Ok(())
+}
+
+async fn pool_crud_and_versions(s: &dyn Store, p: String) -> Result<(), String> {
+    let mut rec = pool(&format!("{p}_a"));
+    s.insert_pool(&rec).await.map_err(err)?;
+    ensure!(s.insert_pool(&rec).await == Err(StoreError::Conflict("pool".into())));
+    ensure!(s.get_pool(&rec.id).await.map_err(err)? == Some(rec.clone()));
+    rec.version = 2;
+    rec.config = r#"{"x":1}"#.into();
+    s.update_pool(&rec).await.map_err(err)?;
+    ensure!(s.update_pool(&rec).await == Err(StoreError::Stale));
+    ensure!(s.get_pool(&rec.id).await.map_err(err)?.map(|r| r.config) == Some(rec.config.clone()));
+    for i in 0..3 {
+        s.insert_pool(&pool(&format!("{p}_b{i}"))).await.map_err(err)?;
+    }
+    let page = s.list_pools(Some(&format!("{p}_a")), 2).await.map_err(err)?;
+    ensure!(page.iter().map(|r| r.id.clone()).collect::<Vec<_>>() == vec![format!("{p}_b0"), format!("{p}_b1")]);
+    Ok(())
+}
+
+async fn pool_delete_cascades(s: &dyn Store, p: String) -> Result<(), String> {
+    let id = format!("{p}_d");
+    s.insert_pool(&pool(&id)).await.map_err(err)?;
+    s.write_users(&[insert(user(&id, &format!("{p}-s1"), "u1"), &[("email", "a@x")], &[("email", "a@x")])])
+        .await
+        .map_err(err)?;
+    ensure!(s.delete_pool(&id).await.map_err(err)?);
+    ensure!(!s.delete_pool(&id).await.map_err(err)?);
+    ensure!(s.get_pool(&id).await.map_err(err)?.is_none());
+    ensure!(s.count_users(&id).await.map_err(err)? == 0);
+    // The alias is free again once its pool is gone.
+    s.insert_pool(&pool(&id)).await.map_err(err)?;
+    s.write_users(&[insert(user(&id, &format!("{p}-s2"), "u2"), &[], &[("email", "a@x")])]).await.map_err(err)?;
+    Ok(())
+}
+
+async fn client_crud(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_c");
+    let mut c = ClientRecord {
+        pool_id: pool_id.clone(),
+        client_id: format!("{p}-client1"),
+        name: "web".into(),
+        created_ms: 1,
+        updated_ms: 1,
+        config: "{}".into(),
+        version: 1,
+    };
+    s.insert_client(&c).await.map_err(err)?;
+    ensure!(s.insert_client(&c).await == Err(StoreError::Conflict("client".into())));
+    ensure!(s.get_client(&c.client_id).await.map_err(err)? == Some(c.clone()));
+    c.version = 2;
+    c.name = "web2".into();
+    s.update_client(&c).await.map_err(err)?;
+    ensure!(s.update_client(&c).await == Err(StoreError::Stale));
+    ensure!(s.list_clients(&pool_id, None, 10).await.map_err(err)?.len() == 1);
+    ensure!(s.delete_client(&pool_id, &c.client_id).await.map_err(err)?);
+    ensure!(s.get_client(&c.client_id).await.map_err(err)?.is_none());
+    Ok(())
+}
+
+async fn groups_and_members(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_g");
+    s.insert_pool(&pool(&pool_id)).await.map_err(err)?;
+    for name in ["admins", "readers"] {
+        let g = GroupRecord {
+            pool_id: pool_id.clone(),
+            name: name.into(),
+            description: None,
+            role_arn: Some("arn:aws:iam::1:role/r".into()),
+            precedence: Some(3),
+            created_ms: 1,
+            updated_ms: 1,
+        };
+        s.insert_group(&g).await.map_err(err)?;
+        ensure!(s.insert_group(&g).await == Err(StoreError::Conflict("group".into())));
+    }
+    s.write_users(&[insert(user(&pool_id, "sub-1", "ann"), &[], &[])]).await.map_err(err)?;
+    s.add_member(&pool_id, "admins", "sub-1").await.map_err(err)?;
+    s.add_member(&pool_id, "admins", "sub-1").await.map_err(err)?;
+    s.add_member(&pool_id, "readers", "sub-1").await.map_err(err)?;
+    let groups = s.groups_of_user(&pool_id, "sub-1", None, 10).await.map_err(err)?;
+    ensure!(groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>() == vec!["admins", "readers"]);
+    ensure!(s.groups_of_user(&pool_id, "sub-1", Some("admins"), 10).await.map_err(err)?.len() == 1);
+    ensure!(s.members(&pool_id, "admins", None, 10).await.map_err(err)?.len() == 1);
+    ensure!(s.delete_group(&pool_id, "admins").await.map_err(err)?);
+    ensure!(s.groups_of_user(&pool_id, "sub-1", None, 10).await.map_err(err)?.len() == 1);
+    s.remove_member(&pool_id, "readers", "sub-1").await.map_err(err)?;
+    ensure!(s.members(&pool_id, "readers", None, 10).await.map_err(err)?.is_empty());
+    Ok(())
+}
+
+async fn user_uniqueness(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_u");
+    s.write_users(&[insert(user(&pool_id, "s1", "Ann"), &[], &[("email", "ann@x")])]).await.map_err(err)?;
+    let dup_name = s.write_users(&[insert(user(&pool_id, "s2", "ann"), &[], &[])]).await;
+    ensure!(dup_name == Err(StoreError::Conflict("username".into())));
+    let dup_alias = s.write_users(&[insert(user(&pool_id, "s3", "bob"), &[], &[("email", "ann@x")])]).await;
+    ensure!(dup_alias == Err(StoreError::Conflict("alias:email".into())));
+    // A failed write leaves nothing behind.
+    ensure!(s.get_user(&pool_id, "s3").await.map_err(err)?.is_none());
+    ensure!(s.count_users(&pool_id).await.map_err(err)? == 1);
+    ensure!(s.get_user_by_username(&pool_id, "ann").await.map_err(err)?.map(|u| u.sub) == Some("s1".into()));
+    ensure!(s.get_user_by_alias(&pool_id, "email", "ann@x").await.map_err(err)?.map(|u| u.sub) == Some("s1".into()));
+    // The same username in another pool is fine.
+    s.write_users(&[insert(user(&format!("{pool_id}2"), "s1", "ann"), &[], &[])]).await.map_err(err)?;
+    Ok(())
+}
+
+async fn user_updates_are_versioned(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_v");
+    let mut u = user(&pool_id, "s1", "ann");
+    s.write_users(&[insert(u.clone(), &[("email", "a@x")], &[("email", "a@x")])]).await.map_err(err)?;
+    u.version = 2;
+    u.enabled = false;
+    u.attributes = r#"{"email":"b@x"}"#.into();
+    let update = UserWrite {
+        user: u.clone(),
+        expected_version: Some(1),
+        index: vec![("email".into(), "b@x".into())],
+        aliases: vec![("email".into(), "b@x".into())],
+    };
+    s.write_users(std::slice::from_ref(&update)).await.map_err(err)?;
+    ensure!(s.write_users(&[update]).await == Err(StoreError::Stale));
+    let got = s.get_user(&pool_id, "s1").await.map_err(err)?.ok_or("missing")?;
+    ensure!(!got.enabled && got.version == 2 && got.attributes == u.attributes);
+    ensure!(s.get_user_by_alias(&pool_id, "email", "a@x").await.map_err(err)?.is_none());
+    ensure!(s.get_user_by_alias(&pool_id, "email", "b@x").await.map_err(err)?.is_some());
+    ensure!(s.delete_user(&pool_id, "s1").await.map_err(err)?);
+    ensure!(s.get_user_by_alias(&pool_id, "email", "b@x").await.map_err(err)?.is_none());
+    Ok(())
+}
+
+async fn list_users_filters_and_pages(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_l");
+    let mut writes = Vec::new();
+    for i in 0..7 {
+        let name = format!("user{i}");
+        let email = if i < 5 { format!("ann{i}@x.com") } else { format!("bob{i}@x.com") };
+        writes.push(insert(
+            user(&pool_id, &format!("sub{i}"), &name),
+            &[("email", &email), ("given_name", "Ann")],
+            &[],
+        ));
+    }
+    s.write_users(&writes).await.map_err(err)?;
+    let all = |after, limit| UserQuery { filter: None, after, limit };
+    let first = s.list_users(&pool_id, &all(None, 4)).await.map_err(err)?;
+    ensure!(first.len() == 4 && first[0].0.username == "user0");
+    let rest = s.list_users(&pool_id, &all(Some(first[3].1.clone()), 4)).await.map_err(err)?;
+    ensure!(rest.len() == 3 && rest[0].0.username == "user4");
+    let prefix = |value: &str, after| UserQuery {
+        filter: Some(IndexFilter { name: "email".into(), value: value.into(), prefix: true }),
+        after,
+        limit: 3,
+    };
+    let page1 = s.list_users(&pool_id, &prefix("ann", None)).await.map_err(err)?;
+    ensure!(page1.len() == 3);
+    let page2 = s.list_users(&pool_id, &prefix("ann", Some(page1[2].1.clone()))).await.map_err(err)?;
+    ensure!(page2.iter().map(|(u, _)| u.username.as_str()).collect::<Vec<_>>() == vec!["user3", "user4"]);
+    let exact = UserQuery {
+        filter: Some(IndexFilter { name: "email".into(), value: "bob6@x.com".into(), prefix: false }),
+        after: None,
+        limit: 10,
+    };
+    let found = s.list_users(&pool_id, &exact).await.map_err(err)?;
+    ensure!(found.len() == 1 && found[0].0.sub == "sub6");
+    let none = UserQuery {
+        filter: Some(IndexFilter { name: "email".into(), value: "ann".into(), prefix: false }),
+        after: None,
+        limit: 10,
+    };
+    ensure!(s.list_users(&pool_id, &none).await.map_err(err)?.is_empty());
+    Ok(())
+}

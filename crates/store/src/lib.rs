@@ -1,0 +1,104 @@
+//! Storage contracts: the records Cognate persists and small capability traits over them.
+//! Backends (`cognate-store-sql`) implement the traits; the domain sees only these.
+//!
+//! Records carry configuration as JSON text the store never interprets, so a new pool or
+//! client setting needs no migration; everything a query filters or orders on is a column.
+
+pub mod conformance;
+mod records;
+
+pub use records::*;
+
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum StoreError {
+    /// A uniqueness rule was violated; the string names which (`pool`, `client`, `group`,
+    /// `username`, `alias:<kind>`, `member`, `setting`).
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// The row was changed by someone else since it was read (optimistic concurrency).
+    #[error("concurrent modification")]
+    Stale,
+    #[error("not found")]
+    NotFound,
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait SettingStore: Send + Sync {
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Inserts unless present; returns the value now stored (first writer wins across nodes).
+    async fn put_setting_if_absent(&self, key: &str, value: &str) -> StoreResult<String>;
+}
+
+#[async_trait]
+pub trait PoolStore: Send + Sync {
+    async fn insert_pool(&self, pool: &PoolRecord) -> StoreResult<()>;
+    async fn get_pool(&self, id: &str) -> StoreResult<Option<PoolRecord>>;
+    /// Writes `pool` if the stored version is `pool.version - 1`, else [`StoreError::Stale`].
+    async fn update_pool(&self, pool: &PoolRecord) -> StoreResult<()>;
+    /// Deletes the pool and everything in it (clients, groups, users); false if absent.
+    async fn delete_pool(&self, id: &str) -> StoreResult<bool>;
+    /// Pools ordered by id, strictly after `after`.
+    async fn list_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<PoolRecord>>;
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn insert_client(&self, client: &ClientRecord) -> StoreResult<()>;
+    /// Client ids are globally unique, so public operations find a client by id alone.
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>>;
+    async fn update_client(&self, client: &ClientRecord) -> StoreResult<()>;
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
+    async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<ClientRecord>>;
+}
+
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    async fn insert_group(&self, group: &GroupRecord) -> StoreResult<()>;
+    async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<GroupRecord>>;
+    async fn update_group(&self, group: &GroupRecord) -> StoreResult<()>;
+    async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool>;
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<GroupRecord>>;
+    /// Idempotent: adding a member twice is not an error.
+    async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    async fn remove_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    /// The user's groups ordered by name, strictly after `after`.
+    async fn groups_of_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<GroupRecord>>;
+    /// Members ordered by sub, strictly after `after`.
+    async fn members(
+        &self,
+        pool_id: &str,
+        group: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Applies all writes in one transaction: everything or nothing.
+    async fn write_users(&self, writes: &[UserWrite]) -> StoreResult<()>;
+    async fn get_user(&self, pool_id: &str, sub: &str) -> StoreResult<Option<UserRecord>>;
+    async fn get_user_by_username(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<UserRecord>>;
+    async fn get_user_by_alias(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<UserRecord>>;
+    /// Deletes the user with its index, aliases and group memberships.
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<bool>;
+    /// Users in listing order, each with the cursor that continues after it.
+    async fn list_users(&self, pool_id: &str, query: &UserQuery) -> StoreResult<Vec<(UserRecord, UserCursor)>>;
+    async fn count_users(&self, pool_id: &str) -> StoreResult<i64>;
+}
+
+/// Everything Cognate persists.
+pub trait Store: SettingStore + PoolStore + ClientStore + GroupStore + UserStore {}
+impl<T: SettingStore + PoolStore + ClientStore + GroupStore + UserStore> Store for T {}

@@ -1,0 +1,89 @@
+//! The rows Cognate stores, as plain values.
+
+/// A user pool. `config` is the pool's settings as JSON, owned by the domain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolRecord {
+    pub id: String,
+    pub name: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub config: String,
+    pub version: i64,
+}
+
+/// An app client. `config` holds its settings and sealed secrets as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientRecord {
+    pub pool_id: String,
+    pub client_id: String,
+    pub name: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub config: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRecord {
+    pub pool_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub precedence: Option<i64>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// A user. `attributes` is a JSON object of attribute name to string value; `data` is the
+/// domain's private state (password hash, codes, MFA settings) as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub pool_id: String,
+    pub sub: String,
+    pub username: String,
+    /// The unique lookup form of the username (lower-cased in case-insensitive pools).
+    pub username_key: String,
+    pub status: String,
+    pub enabled: bool,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub attributes: String,
+    pub data: String,
+    pub version: i64,
+}
+
+/// One user write: the row plus the lookup entries derived from it. `expected_version` is
+/// `None` for an insert, else the version the writer read (the row gets `user.version`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserWrite {
+    pub user: UserRecord,
+    pub expected_version: Option<i64>,
+    /// `(name, value)` pairs ListUsers can filter on; replaced wholesale on every write.
+    pub index: Vec<(String, String)>,
+    /// `(kind, key)` pairs unique within the pool (sign-in aliases); replaced wholesale.
+    pub aliases: Vec<(String, String)>,
+}
+
+/// What ListUsers asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserQuery {
+    pub filter: Option<IndexFilter>,
+    /// Continue strictly after this position (from the previous page's last user).
+    pub after: Option<UserCursor>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexFilter {
+    pub name: String,
+    pub value: String,
+    pub prefix: bool,
+}
+
+/// Position in a listing: without a filter, users are ordered by `username_key`; with one,
+/// by `(value, sub)` of the matching index entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserCursor {
+    Username(String),
+    Indexed { value: String, sub: String },
+}

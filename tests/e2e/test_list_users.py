@@ -1,0 +1,166 @@
+"""ListUsers: the Filter grammar, AttributesToGet, Limit and pagination."""
+
+import types
+import uuid
+
+import pytest
+
+from helpers import PERM_PASSWORD, attrs, delete_pool_quietly, uniq
+
+
+@pytest.fixture(scope="module")
+def people(idp, make_user):
+    """A pool with three users; the tests in this module only read it.
+
+    alice  FORCE_CHANGE_PASSWORD, enabled
+    albert CONFIRMED,             enabled
+    bob    FORCE_CHANGE_PASSWORD, disabled, name with embedded quotes
+    """
+    tag = uuid.uuid4().hex[:10]
+    pool = idp.create_user_pool(PoolName=uniq("people"))["UserPool"]["Id"]
+    alice = make_user(pool, username=f"alice-{tag}", attributes={
+        "email": f"alice.{tag}@example.com", "name": "Alice Smith", "given_name": "Alice",
+        "family_name": "Smith", "preferred_username": f"ally-{tag}", "phone_number": "+15550100001",
+    })
+    albert = make_user(pool, username=f"albert-{tag}", attributes={
+        "email": f"albert.{tag}@example.com", "name": "Albert Smithers", "given_name": "Albert",
+        "family_name": "Smithers", "phone_number": "+15550100002",
+    })
+    bob = make_user(pool, username=f"bob-{tag}", attributes={
+        "email": f"bob.{tag}@example.com", "name": 'Bob "The Builder" Jones', "given_name": "Bob",
+        "family_name": "Jones",
+    })
+    idp.admin_set_user_password(UserPoolId=pool, Username=albert["Username"], Password=PERM_PASSWORD, Permanent=True)
+    idp.admin_disable_user(UserPoolId=pool, Username=bob["Username"])
+    yield types.SimpleNamespace(
+        pool=pool, tag=tag, alice=alice["Username"], albert=albert["Username"], bob=bob["Username"],
+        bob_sub=attrs(bob)["sub"],
+    )
+    delete_pool_quietly(idp, pool)
+
+
+def listed(idp, pool, **kwargs):
+    users = []
+    for page in idp.get_paginator("list_users").paginate(UserPoolId=pool, **kwargs):
+        users += page["Users"]
+    return users
+
+
+def usernames(idp, pool, flt):
+    return sorted(u["Username"] for u in listed(idp, pool, Filter=flt))
+
+
+FILTER_CASES = [
+    # (filter template, expected users); {tag}, {alice} etc. are filled from the fixture
+    ('username = "{alice}"', ["alice"]),
+    ('email = "alice.{tag}@example.com"', ["alice"]),
+    ('email ^= "al"', ["albert", "alice"]),
+    ('phone_number = "+15550100002"', ["albert"]),
+    ('phone_number ^= "+1555010000"', ["albert", "alice"]),
+    ('name = "Alice Smith"', ["alice"]),
+    ('given_name = "Bob"', ["bob"]),
+    ('family_name = "Smith"', ["alice"]),
+    ('family_name ^= "Smith"', ["albert", "alice"]),
+    ('preferred_username = "ally-{tag}"', ["alice"]),
+    ('cognito:user_status = "CONFIRMED"', ["albert"]),
+    ('cognito:user_status = "force_change_password"', ["alice", "bob"]),
+    ('status = "Enabled"', ["albert", "alice"]),
+    ('status = "Disabled"', ["bob"]),
+    ('sub = "{bob_sub}"', ["bob"]),
+    ('name = "Bob \\"The Builder\\" Jones"', ["bob"]),
+    ('name ^= "Bob \\"The"', ["bob"]),
+    ('given_name = "Nobody"', []),
+    ("", ["albert", "alice", "bob"]),
+]
+
+
+@pytest.mark.parametrize("template,expected", FILTER_CASES, ids=[c[0] or "<empty>" for c in FILTER_CASES])
+def test_filter(idp, people, template, expected):
+    flt = template.format(**vars(people))
+    assert usernames(idp, people.pool, flt) == sorted(getattr(people, name) for name in expected)
+
+
+@pytest.mark.parametrize("flt", [
+    'email == "x@example.com"',
+    'email = x@example.com',
+    'email = "x@example.com',
+    'email',
+    'bogus',
+    'email = "a" and name = "b"',
+    'custom:tier = "gold"',
+    'address = "1 Main St"',
+    'nickname = "al"',
+])
+def test_invalid_filter(idp, people, flt):
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.list_users(UserPoolId=people.pool, Filter=flt)
+
+
+def test_attributes_to_get(idp, people):
+    users = listed(idp, people.pool, AttributesToGet=["email"])
+    assert len(users) == 3
+    for user in users:
+        assert set(attrs(user)) == {"email"}
+        assert user["UserStatus"] and "Enabled" in user
+
+    users = listed(idp, people.pool, AttributesToGet=["given_name", "email"], Filter='email ^= "al"')
+    assert {attrs(u)["given_name"] for u in users} == {"Alice", "Albert"}
+    assert all(set(attrs(u)) == {"given_name", "email"} for u in users)
+
+
+def test_user_shape(idp, people):
+    [alice] = idp.list_users(UserPoolId=people.pool, Filter=f'username = "{people.alice}"')["Users"]
+    assert alice["Enabled"] is True
+    assert alice["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert alice["UserCreateDate"] and alice["UserLastModifiedDate"]
+    assert attrs(alice)["email"] == f"alice.{people.tag}@example.com"
+    assert "sub" in attrs(alice)
+
+
+def test_limit_and_pagination_token(idp, people):
+    first = idp.list_users(UserPoolId=people.pool, Limit=2)
+    assert len(first["Users"]) == 2
+    assert first.get("PaginationToken")
+    second = idp.list_users(UserPoolId=people.pool, Limit=2, PaginationToken=first["PaginationToken"])
+    assert len(second["Users"]) == 1
+    assert not second.get("PaginationToken")
+    names = [u["Username"] for u in first["Users"] + second["Users"]]
+    assert sorted(names) == sorted([people.alice, people.albert, people.bob])
+
+
+def test_limit_above_60_is_rejected(idp, people):
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.list_users(UserPoolId=people.pool, Limit=61)
+
+
+def test_unknown_pool(idp):
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.list_users(UserPoolId="us-east-1_" + uuid.uuid4().hex[:9])
+
+
+def test_paginator_over_25_users(idp, pool, make_user):
+    created = sorted(make_user(pool, username=f"u{i:02d}-{uuid.uuid4().hex[:6]}")["Username"] for i in range(25))
+    pages = list(idp.get_paginator("list_users").paginate(UserPoolId=pool, PaginationConfig={"PageSize": 10}))
+    assert len(pages) >= 3
+    assert all(len(p["Users"]) <= 10 for p in pages)
+    seen = [u["Username"] for p in pages for u in p["Users"]]
+    assert len(seen) == len(set(seen)), "a user was returned twice"
+    assert sorted(seen) == created
+
+    capped = idp.get_paginator("list_users").paginate(
+        UserPoolId=pool, PaginationConfig={"PageSize": 10, "MaxItems": 12}).build_full_result()
+    assert len(capped["Users"]) == 12 and capped.get("NextToken")
+    rest = idp.get_paginator("list_users").paginate(
+        UserPoolId=pool, PaginationConfig={"PageSize": 10, "StartingToken": capped["NextToken"]}).build_full_result()
+    assert sorted(u["Username"] for u in capped["Users"] + rest["Users"]) == created
+
+
+def test_filtered_pagination(idp, pool, make_user):
+    confirmed = []
+    for i in range(7):
+        name = make_user(pool)["Username"]
+        if i % 2 == 0:
+            idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=PERM_PASSWORD, Permanent=True)
+            confirmed.append(name)
+    users = listed(idp, pool, Filter='cognito:user_status = "CONFIRMED"', PaginationConfig={"PageSize": 2})
+    assert sorted(u["Username"] for u in users) == sorted(confirmed)
