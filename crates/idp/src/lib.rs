@@ -20,6 +20,7 @@ mod users;
 
 pub use error::IdpError;
 pub use messages::{LogMessenger, Message, Messenger};
+pub use users::BulkUser;
 
 use cognate_core::Clock;
 use cognate_crypto::{MasterKey, PasswordHasher};

@@ -413,3 +413,26 @@ fn set_username_attribute(pool: &PoolDoc, user: &mut User, given: &str) -> IdpRe
     user.attributes.insert(kind.to_owned(), given.to_owned());
     Ok(())
 }
+
+/// A user for [`Idp::insert_users`]: a username and attributes, nothing else.
+#[derive(Debug, Clone)]
+pub struct BulkUser {
+    pub username: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+impl Idp {
+    /// Inserts confirmed users without passwords, messages or attribute checks, in one
+    /// transaction. For bulk loads (benchmarks, imports) whose input is already trusted.
+    pub async fn insert_users(&self, pool_id: &str, users: Vec<BulkUser>) -> IdpResult<()> {
+        let pool = self.load_pool(pool_id).await?;
+        let mut writes = Vec::with_capacity(users.len());
+        for bulk in users {
+            let mut user = self.new_user(&pool, &bulk.username)?;
+            user.record.status = "CONFIRMED".into();
+            user.attributes.extend(bulk.attributes);
+            writes.push(user.to_write(&pool.doc, None)?);
+        }
+        self.store.write_users(&writes).await.map_err(|e| conflict_error(e, false))
+    }
+}

@@ -19,6 +19,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub public_url: String,
     pub admin: (String, String),
+    /// The user-pool service behind the listener (benchmarks seed data through it).
+    pub idp: Idp,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -55,7 +57,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         public_url: public_url.clone(),
     };
     let idp = Idp::new(store, clock.clone(), hasher, master_key, Arc::new(LogMessenger), settings);
-    let state = AppState { idp, admin_keys: AdminKeys::new([admin.clone()]), clock };
+    let state = AppState { idp: idp.clone(), admin_keys: AdminKeys::new([admin.clone()]), clock };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = cognate_api::router(state);
     let task = tokio::spawn(async move {
@@ -65,7 +67,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
             })
             .await
     });
-    Ok(Running { addr, public_url, admin, stop: Some(stop), task })
+    Ok(Running { addr, public_url, admin, idp, stop: Some(stop), task })
 }
 
 /// `cognate serve`: runs until SIGINT or SIGTERM.
