@@ -39,5 +39,10 @@ pub(crate) fn check(
     // The lookup by key id is not constant-time; key ids are not secret, the HMAC is.
     let secret = keys.0.get(&parsed.credential().access_key_id).ok_or(SigV4Error::UnrecognizedClient)?;
     sigv4::verify(&req, &parsed, secret, service, clock.now_datetime())?;
+    // The operation is named by a header; unsigned, a captured body could be replayed
+    // against another operation (an AdminGetUser body as AdminDeleteUser).
+    if !parsed.signs_header("x-amz-target") {
+        return Err(ApiError::new("InvalidSignatureException", "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."));
+    }
     Ok(())
 }

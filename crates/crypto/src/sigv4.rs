@@ -15,7 +15,6 @@ use subtle::ConstantTimeEq;
 /// The only algorithm AWS (and so Cognate) accepts.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const TERMINATOR: &str = "aws4_request";
-const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 const CONTENT_SHA256: &str = "x-amz-content-sha256";
 const AMZ_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 const AMZ_DATE_LEN: usize = 16;
@@ -95,6 +94,11 @@ impl ParsedSignature {
     /// session credentials.
     pub fn security_token(&self) -> Option<&str> {
         self.security_token.as_deref()
+    }
+
+    /// True when `name` (any case) is among the signed headers.
+    pub fn signs_header(&self, name: &str) -> bool {
+        self.signed_headers.split(';').any(|h| h.eq_ignore_ascii_case(name))
     }
 
     pub fn is_presigned(&self) -> bool {
@@ -663,12 +667,10 @@ fn payload_candidates<'a>(
     if let Some(declared) = signed_content_sha256(req, &sig.signed_headers) {
         return check_declared_hash(declared, body_hash).map(|line| [Some(line), None]);
     }
-    match sig.form {
-        Form::Header => Ok([Some(body_hash), None]),
-        // botocore hashes the (empty) body when presigning non-S3 requests; other presigners
-        // use UNSIGNED-PAYLOAD.
-        Form::Query { .. } => Ok([Some(body_hash), Some(UNSIGNED_PAYLOAD.as_bytes())]),
-    }
+    // Both forms hash the body (botocore does so when presigning non-S3 requests too): an
+    // admin call whose body is not covered by the signature could be rewritten and replayed.
+    let _ = sig.form;
+    Ok([Some(body_hash), None])
 }
 
 /// The value of `x-amz-content-sha256`, only when it is present and signed.
@@ -678,8 +680,9 @@ fn signed_content_sha256<'a>(req: &SignedRequest<'a>, signed_headers: &str) -> O
 }
 
 fn check_declared_hash<'a>(declared: &'a str, body_hash: &[u8; 64]) -> Result<&'a [u8], SigV4Error> {
-    // A signed hash that does not match the body means the body was swapped after signing.
-    if declared == UNSIGNED_PAYLOAD || declared.as_bytes().eq_ignore_ascii_case(body_hash) {
+    // A signed hash that does not match the body means the body was swapped after signing;
+    // UNSIGNED-PAYLOAD (meant for S3 streaming) would leave the body unauthenticated.
+    if declared.as_bytes().eq_ignore_ascii_case(body_hash) {
         Ok(declared.as_bytes())
     } else {
         Err(SigV4Error::SignatureMismatch)
@@ -1184,7 +1187,7 @@ mod tests {
 
     #[test]
     fn canonical_requests_match_botocore() {
-        for v in vectors() {
+        for v in vectors().into_iter().filter(|v| !v.name.contains("unsigned_payload")) {
             let headers = v.header_refs();
             let req = v.request(&headers);
             let sig = parse(&req).unwrap().unwrap();
@@ -1203,7 +1206,8 @@ mod tests {
     fn botocore_vectors_verify() {
         let all = vectors();
         assert_eq!(all.len(), 10);
-        for v in all {
+        // UNSIGNED-PAYLOAD vectors are refused on purpose (see `unsigned_payload_is_refused`).
+        for v in all.into_iter().filter(|v| !v.name.contains("unsigned_payload")) {
             assert_eq!(v.check(), Ok(()), "{}", v.name);
         }
     }
@@ -1339,17 +1343,10 @@ mod tests {
     }
 
     #[test]
-    fn unsigned_payload_leaves_the_body_unauthenticated() {
-        let mut v = vector("https_unsigned_payload");
-        v.body = "{}".into();
-        assert_eq!(v.check(), Ok(()));
-    }
-
-    #[test]
-    fn presigned_unsigned_payload_is_accepted() {
-        let mut v = vector("presigned_unsigned_payload");
-        assert_eq!(v.check(), Ok(()));
-        v.query = v.query.replace("X-Amz-Expires=300", "X-Amz-Expires=301");
+    fn unsigned_payload_is_refused() {
+        let v = vector("https_unsigned_payload");
+        assert_eq!(v.check(), Err(SigV4Error::SignatureMismatch));
+        let v = vector("presigned_unsigned_payload");
         assert_eq!(v.check(), Err(SigV4Error::SignatureMismatch));
     }
 
