@@ -1,6 +1,9 @@
 """Users through the admin API: create, get (also by alias), update, delete, passwords, status."""
 
+import uuid
+
 import pytest
+from botocore.exceptions import ClientError
 
 from helpers import (
     PERM_PASSWORD,
@@ -8,6 +11,7 @@ from helpers import (
     UUID_RE,
     attr_list,
     attrs,
+    error_code,
     error_message,
     is_recent,
     missing_pool_id,
@@ -74,14 +78,19 @@ def test_subs_are_unique(pool, make_user):
     assert len(subs) == 3
 
 
-def test_resend_invitation(idp, pool, make_user):
-    created = make_user(pool, attributes={"email": unique_email(), "email_verified": "true"})
+def test_resend_invitation(idp, server, pool, make_user):
+    email = unique_email("invitee")
+    created = make_user(pool, attributes={"email": email, "email_verified": "true"})  # SUPPRESS
+    # Without SMTP the dev messenger writes messages to the server log: SUPPRESS must not have sent one.
+    assert email not in server.stderr()
     resent = idp.admin_create_user(
         UserPoolId=pool, Username=created["Username"], MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"],
     )["User"]
     assert resent["Username"] == created["Username"]
     assert attrs(resent)["sub"] == attrs(created)["sub"]
     assert resent["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert email in server.stderr(), "RESEND did not send an invitation"
+    assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["EstimatedNumberOfUsers"] == 1
 
 
 def test_resend_for_unknown_user(idp, pool):
@@ -159,6 +168,76 @@ def test_email_pool_requires_email_username(idp, email_pool, make_user):
     with pytest.raises(idp.exceptions.InvalidParameterException):
         make_user(email_pool, username=uniq("plain"))
     assert idp.list_users(UserPoolId=email_pool)["Users"] == []
+
+
+def test_email_or_phone_as_username(idp, make_pool, make_user):
+    pool = make_pool(UsernameAttributes=["email", "phone_number"])["Id"]
+    email, phone = unique_email("either"), "+1555" + uuid.uuid4().hex[:7].translate(str.maketrans("abcdef", "123456"))
+    by_email = make_user(pool, username=email)
+    by_phone = make_user(pool, username=phone)
+    assert attrs(by_email)["email"] == email and "phone_number" not in attrs(by_email)
+    assert attrs(by_phone)["phone_number"] == phone and "email" not in attrs(by_phone)
+    for user in (by_email, by_phone):
+        assert user["Username"] == attrs(user)["sub"]
+    assert idp.admin_get_user(UserPoolId=pool, Username=email)["Username"] == by_email["Username"]
+    assert idp.admin_get_user(UserPoolId=pool, Username=phone)["Username"] == by_phone["Username"]
+
+    plain = uniq("plain")
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        make_user(pool, username=plain)
+    with pytest.raises(idp.exceptions.UsernameExistsException):
+        make_user(pool, username=phone)
+    assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["EstimatedNumberOfUsers"] == 2
+
+
+def test_case_insensitive_usernames(idp, make_pool, make_user):
+    # UsernameConfiguration CaseSensitive=False: "Bob" and "bob" are the same user.
+    pool = make_pool(UsernameConfiguration={"CaseSensitive": False})["Id"]
+    base = uniq("Bob")
+    bob = make_user(pool, username=base, attributes={"name": "first"})
+    with pytest.raises(idp.exceptions.UsernameExistsException):
+        make_user(pool, username=base.lower(), attributes={"name": "second"})
+    for variant in (base.lower(), base.upper()):
+        got = idp.admin_get_user(UserPoolId=pool, Username=variant)
+        assert attrs(got)["sub"] == attrs(bob)["sub"]
+        assert attrs(got)["name"] == "first"
+    idp.admin_delete_user(UserPoolId=pool, Username=base.upper())
+    assert_no_user(idp, pool, base)
+
+
+def test_case_sensitive_usernames(idp, pool, make_user):
+    base = uniq("Bob")
+    upper = make_user(pool, username=base)
+    lower = make_user(pool, username=base.lower())
+    assert attrs(upper)["sub"] != attrs(lower)["sub"]
+    assert_no_user(idp, pool, base.upper())
+
+
+@pytest.mark.server_bug  # email aliases are always case-folded, even in case-sensitive pools
+def test_email_usernames_are_case_sensitive_in_case_sensitive_pool(idp, email_pool, make_user):
+    # Cognito docs (UsernameConfigurationType.CaseSensitive): CaseSensitive=false "also enables both
+    # preferred_username and email alias to be case insensitive"; true (the default) means "Amazon Cognito
+    # interprets USERNAME and UserName as distinct users". Case-sensitive pools famously accept
+    # Test@Test.com and test@test.com as two accounts (amazon-cognito-identity-js#524).
+    local = uuid.uuid4().hex[:10]
+    mixed, lower = f"Mixed.{local}@Example.com", f"mixed.{local}@example.com"
+    first = make_user(email_pool, username=mixed)
+    second = make_user(email_pool, username=lower)
+    assert first["Username"] != second["Username"]
+    assert idp.admin_get_user(UserPoolId=email_pool, Username=mixed)["Username"] == first["Username"]
+    assert idp.admin_get_user(UserPoolId=email_pool, Username=lower)["Username"] == second["Username"]
+    assert_no_user(idp, email_pool, mixed.upper())
+
+
+def test_get_user_by_sub(idp, pool, make_user):
+    user = make_user(pool, attributes={"name": "By Sub"})
+    sub = attrs(user)["sub"]
+    got = idp.admin_get_user(UserPoolId=pool, Username=sub)
+    assert got["Username"] == user["Username"]
+    idp.admin_update_user_attributes(UserPoolId=pool, Username=sub, UserAttributes=attr_list({"name": "Changed"}))
+    assert attrs(idp.admin_get_user(UserPoolId=pool, Username=user["Username"]))["name"] == "Changed"
+    idp.admin_delete_user(UserPoolId=pool, Username=sub)
+    assert_no_user(idp, pool, user["Username"])
 
 
 def test_get_user_by_verified_email_alias(idp, alias_pool, make_user):

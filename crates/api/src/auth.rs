@@ -42,7 +42,10 @@ pub(crate) fn check(
     // The operation is named by a header; unsigned, a captured body could be replayed
     // against another operation (an AdminGetUser body as AdminDeleteUser).
     if !parsed.signs_header("x-amz-target") {
-        return Err(ApiError::new("InvalidSignatureException", "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."));
+        return Err(ApiError::new(
+            "InvalidSignatureException",
+            "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
     }
     Ok(())
 }

@@ -387,10 +387,10 @@ fn check_oauth(c: &UserPoolClientType, has_secret: bool) -> IdpResult<()> {
     for url in callbacks.iter().chain(c.logout_ur_ls.as_deref().unwrap_or_default()) {
         check_redirect_url(url)?;
     }
-    if let Some(d) = &c.default_redirect_uri {
-        if !callbacks.contains(d) {
-            return Err(invalid("DefaultRedirectURI must be one of the CallbackURLs."));
-        }
+    if let Some(d) = &c.default_redirect_uri
+        && !callbacks.contains(d)
+    {
+        return Err(invalid("DefaultRedirectURI must be one of the CallbackURLs."));
     }
     if c.allowed_o_auth_flows_user_pool_client == Some(true) {
         if flows.is_empty() {

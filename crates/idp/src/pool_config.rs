@@ -160,10 +160,10 @@ fn check(pool: &UserPoolType) -> IdpResult<()> {
     placeholder(&pool.sms_verification_message, "SmsVerificationMessage")?;
     placeholder(&pool.email_verification_message, "EmailVerificationMessage")?;
     placeholder(&pool.sms_authentication_message, "SmsAuthenticationMessage")?;
-    if let Some(attrs) = &pool.auto_verified_attributes {
-        if attrs.iter().any(|a| a != "email" && a != "phone_number") {
-            return Err(invalid("AutoVerifiedAttributes may only contain email and phone_number."));
-        }
+    if let Some(attrs) = &pool.auto_verified_attributes
+        && attrs.iter().any(|a| a != "email" && a != "phone_number")
+    {
+        return Err(invalid("AutoVerifiedAttributes may only contain email and phone_number."));
     }
     Ok(())
 }

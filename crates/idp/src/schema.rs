@@ -151,20 +151,20 @@ fn check_constraints(attr: &SchemaAttributeType, data_type: &str) -> IdpResult<(
         if data_type != "String" {
             return Err(invalid("StringAttributeConstraints are only allowed for String attributes."));
         }
-        if let (Some(min), Some(max)) = (parse(&c.min_length)?, parse(&c.max_length)?) {
-            if min > max {
-                return Err(invalid("MinLength cannot be greater than MaxLength."));
-            }
+        if let (Some(min), Some(max)) = (parse(&c.min_length)?, parse(&c.max_length)?)
+            && min > max
+        {
+            return Err(invalid("MinLength cannot be greater than MaxLength."));
         }
     }
     if let Some(c) = &attr.number_attribute_constraints {
         if data_type != "Number" {
             return Err(invalid("NumberAttributeConstraints are only allowed for Number attributes."));
         }
-        if let (Some(min), Some(max)) = (parse(&c.min_value)?, parse(&c.max_value)?) {
-            if min > max {
-                return Err(invalid("MinValue cannot be greater than MaxValue."));
-            }
+        if let (Some(min), Some(max)) = (parse(&c.min_value)?, parse(&c.max_value)?)
+            && min > max
+        {
+            return Err(invalid("MinValue cannot be greater than MaxValue."));
         }
     }
     Ok(())

@@ -27,10 +27,11 @@ impl Idp {
                 return User::from_record(r);
             }
         }
-        if username.len() == 36 && username.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-            if let Some(r) = self.store.get_user(id, username).await? {
-                return User::from_record(r);
-            }
+        if username.len() == 36
+            && username.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            && let Some(r) = self.store.get_user(id, username).await?
+        {
+            return User::from_record(r);
         }
         Err(IdpError::UserNotFound)
     }

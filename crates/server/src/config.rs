@@ -37,6 +37,29 @@ macro_rules! layer {
     };
 }
 
+/// `top` (flags and environment) over `file`, field by field.
+fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
+    layer!(
+        top,
+        file,
+        [
+            listen,
+            data_dir,
+            database_url,
+            public_url,
+            region,
+            account_id,
+            master_key_file,
+            admin_access_key_id,
+            admin_secret_access_key,
+            argon2_memory_kib,
+            argon2_iterations,
+            argon2_parallelism,
+            log_format
+        ]
+    )
+}
+
 impl Config {
     pub fn resolve(args: &ServeArgs) -> anyhow::Result<Config> {
         let file = match &args.config {
@@ -46,25 +69,7 @@ impl Config {
             }
             None => ServeArgs::default(),
         };
-        let a = layer!(
-            args,
-            file,
-            [
-                listen,
-                data_dir,
-                database_url,
-                public_url,
-                region,
-                account_id,
-                master_key_file,
-                admin_access_key_id,
-                admin_secret_access_key,
-                argon2_memory_kib,
-                argon2_iterations,
-                argon2_parallelism,
-                log_format
-            ]
-        );
+        let a = layered(args, file);
         Self::from_layered(a, std::env::var("COGNATE_MASTER_KEY").ok())
     }
 
@@ -127,7 +132,7 @@ mod tests {
         assert!(c.database_url.ends_with("cognate-data/cognate.db"));
         let top = ServeArgs { region: Some("eu-west-1".into()), ..Default::default() };
         let file: ServeArgs = toml::from_str("region = \"ap-south-1\"\nlisten = \"0.0.0.0:1\"").unwrap();
-        let merged = layer!(top, file, [region, listen]);
+        let merged = layered(&top, file);
         assert_eq!(merged.region.as_deref(), Some("eu-west-1"));
         assert_eq!(merged.listen.as_deref(), Some("0.0.0.0:1"));
     }

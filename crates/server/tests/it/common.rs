@@ -36,7 +36,8 @@ pub struct PgSchema {
 
 impl PgSchema {
     pub async fn new() -> Self {
-        let admin = sqlx::PgPool::connect(PG_URL).await.expect("PostgreSQL on 127.0.0.1:5432 (database test) is required");
+        let admin =
+            sqlx::PgPool::connect(PG_URL).await.expect("PostgreSQL on 127.0.0.1:5432 (database test) is required");
         let name = format!("it_{}", cognate_crypto::random::string_from(b"abcdefghijklmnopqrstuvwxyz", 12));
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&admin).await.unwrap();
         PgSchema { name, admin }
@@ -47,7 +48,10 @@ impl PgSchema {
     }
 
     pub async fn drop(self) {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name))).execute(&self.admin).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name)))
+            .execute(&self.admin)
+            .await
+            .unwrap();
     }
 }
 

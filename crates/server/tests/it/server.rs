@@ -16,13 +16,25 @@ impl Call<'_> {
         let body = self.body.to_string();
         let host = self.base.trim_start_matches("http://");
         let target = format!("AWSCognitoIdentityProviderService.{}", self.target);
-        let base_headers = [("host", host), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target.as_str())];
+        let base_headers =
+            [("host", host), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target.as_str())];
         let mut req = reqwest::Client::new().post(format!("{}/", self.base)).body(body.clone());
         for (k, v) in base_headers.iter().skip(1) {
             req = req.header(*k, *v);
         }
         if let Some(t) = signed_at {
-            for (k, v) in sign_headers("POST", "/", "", &base_headers, body.as_bytes(), ADMIN_ID, ADMIN_SECRET, "us-east-1", "cognito-idp", t) {
+            for (k, v) in sign_headers(
+                "POST",
+                "/",
+                "",
+                &base_headers,
+                body.as_bytes(),
+                ADMIN_ID,
+                ADMIN_SECRET,
+                "us-east-1",
+                "cognito-idp",
+                t,
+            ) {
                 req = req.header(k, v);
             }
         }

@@ -46,10 +46,8 @@ fn dependencies(krate: &str) -> Vec<String> {
     for line in text.lines() {
         if line.starts_with('[') {
             in_deps = line.trim() == "[dependencies]";
-        } else if in_deps {
-            if let Some((name, _)) = line.split_once(['.', '=']) {
-                deps.push(name.trim().to_owned());
-            }
+        } else if in_deps && let Some((name, _)) = line.split_once(['.', '=']) {
+            deps.push(name.trim().to_owned());
         }
     }
     deps
@@ -76,7 +74,10 @@ fn dependencies_point_one_way() {
 #[test]
 fn sql_and_http_stay_in_their_crates() {
     for krate in ["core", "wire", "crypto", "store", "idp", "api"] {
-        assert!(!dependencies(krate).contains(&"sqlx".to_owned()), "only store-sql knows SQL, but {krate} depends on sqlx");
+        assert!(
+            !dependencies(krate).contains(&"sqlx".to_owned()),
+            "only store-sql knows SQL, but {krate} depends on sqlx"
+        );
     }
     for krate in ["core", "wire", "crypto", "store", "store-sql", "idp"] {
         let deps = dependencies(krate);
