@@ -19,7 +19,7 @@ mod user_record;
 mod users;
 
 pub use error::IdpError;
-pub use messages::{LogMessenger, Message, Messenger};
+pub use messages::{LogMessenger, Medium, Message, Messenger};
 pub use users::BulkUser;
 
 use cognate_core::Clock;

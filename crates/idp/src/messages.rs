@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Medium {
     Email,
     Sms,
@@ -18,10 +18,16 @@ pub struct Message {
     pub destination: String,
     pub subject: Option<String>,
     pub body: String,
+    /// The pool's sender address (EmailConfiguration.From); the server default when absent.
+    pub from: Option<String>,
+    /// The pool's EmailConfiguration.ReplyToEmailAddress.
+    pub reply_to: Option<String>,
     /// Why it is sent: `invitation`, `sign-up`, `forgot-password`, ...
     pub purpose: &'static str,
 }
 
+/// Delivers messages. An `Err` carries a reason for the log; the caller answers
+/// CodeDeliveryFailureException and keeps its state unchanged.
 #[async_trait]
 pub trait Messenger: Send + Sync {
     async fn send(&self, message: Message) -> Result<(), String>;

@@ -183,6 +183,8 @@ impl Idp {
                 destination: destination.to_owned(),
                 subject,
                 body,
+                from: pool.doc.pool.email_configuration.as_ref().and_then(|c| c.from.clone()),
+                reply_to: pool.doc.pool.email_configuration.as_ref().and_then(|c| c.reply_to_email_address.clone()),
                 purpose: "invitation",
             };
             self.messenger.send(message).await.map_err(IdpError::CodeDeliveryFailure)?;
