@@ -74,6 +74,38 @@ macro_rules! sql_store {
             })
         }
 
+        fn family_row(r: &$row) -> Result<TokenFamily, sqlx::Error> {
+            Ok(TokenFamily {
+                origin_jti: r.try_get("origin_jti")?,
+                pool_id: r.try_get("pool_id")?,
+                client_id: r.try_get("client_id")?,
+                sub: r.try_get("sub")?,
+                revoked: r.try_get("revoked")?,
+                expires_ms: r.try_get("expires_ms")?,
+            })
+        }
+
+        fn refresh_row(r: &$row) -> Result<RefreshTokenRecord, sqlx::Error> {
+            Ok(RefreshTokenRecord {
+                token_hash: r.try_get("token_hash")?,
+                origin_jti: r.try_get("origin_jti")?,
+                pool_id: r.try_get("pool_id")?,
+                created_ms: r.try_get("created_ms")?,
+                expires_ms: r.try_get("expires_ms")?,
+                replaced_ms: r.try_get("replaced_ms")?,
+                data: r.try_get("data")?,
+            })
+        }
+
+        fn session_row(r: &$row) -> Result<SessionRecord, sqlx::Error> {
+            Ok(SessionRecord {
+                id_hash: r.try_get("id_hash")?,
+                pool_id: r.try_get("pool_id")?,
+                expires_ms: r.try_get("expires_ms")?,
+                data: r.try_get("data")?,
+            })
+        }
+
         fn rows<T>(rows: Vec<$row>, f: fn(&$row) -> Result<T, sqlx::Error>) -> StoreResult<Vec<T>> {
             rows.iter().map(f).collect::<Result<_, _>>().map_err(backend)
         }
@@ -133,6 +165,9 @@ macro_rules! sql_store {
             async fn delete_pool(&self, id: &str) -> StoreResult<bool> {
                 let mut tx = self.writer().begin().await.map_err(backend)?;
                 for sql in [
+                    "DELETE FROM auth_sessions WHERE pool_id = $1",
+                    "DELETE FROM refresh_tokens WHERE pool_id = $1",
+                    "DELETE FROM token_families WHERE pool_id = $1",
                     "DELETE FROM group_members WHERE pool_id = $1",
                     "DELETE FROM user_aliases WHERE pool_id = $1",
                     "DELETE FROM user_index WHERE pool_id = $1",
@@ -370,6 +405,70 @@ macro_rules! sql_store {
             async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
                 let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1").bind(pool_id).fetch_one(self.reader()).await.map_err(backend)?;
                 row.try_get("n").map_err(backend)
+            }
+        }
+
+        #[async_trait]
+        impl TokenStore for $store {
+            async fn insert_family(&self, f: &TokenFamily) -> StoreResult<()> {
+                sqlx::query("INSERT INTO token_families (origin_jti, pool_id, client_id, sub, revoked, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&f.origin_jti).bind(&f.pool_id).bind(&f.client_id).bind(&f.sub).bind(f.revoked).bind(f.expires_ms)
+                    .execute(self.writer()).await.map_err(map_err!("family"))?;
+                Ok(())
+            }
+
+            async fn get_family(&self, origin_jti: &str) -> StoreResult<Option<TokenFamily>> {
+                let row = sqlx::query("SELECT * FROM token_families WHERE origin_jti = $1")
+                    .bind(origin_jti).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(family_row).transpose().map_err(backend)
+            }
+
+            async fn revoke_family(&self, origin_jti: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE token_families SET revoked = $1 WHERE origin_jti = $2")
+                    .bind(true).bind(origin_jti).execute(self.writer()).await.map_err(backend)?;
+                Ok(())
+            }
+
+            async fn revoke_user_families(&self, pool_id: &str, sub: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE token_families SET revoked = $1 WHERE pool_id = $2 AND sub = $3")
+                    .bind(true).bind(pool_id).bind(sub).execute(self.writer()).await.map_err(backend)?;
+                Ok(())
+            }
+
+            async fn insert_refresh_token(&self, t: &RefreshTokenRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO refresh_tokens (token_hash, origin_jti, pool_id, created_ms, expires_ms, replaced_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&t.token_hash).bind(&t.origin_jti).bind(&t.pool_id).bind(t.created_ms).bind(t.expires_ms).bind(t.replaced_ms).bind(&t.data)
+                    .execute(self.writer()).await.map_err(map_err!("refresh_token"))?;
+                Ok(())
+            }
+
+            async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+                let row = sqlx::query("SELECT * FROM refresh_tokens WHERE token_hash = $1")
+                    .bind(token_hash).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(refresh_row).transpose().map_err(backend)
+            }
+
+            async fn mark_refresh_replaced(&self, token_hash: &str, at_ms: i64) -> StoreResult<()> {
+                sqlx::query("UPDATE refresh_tokens SET replaced_ms = $1 WHERE token_hash = $2 AND replaced_ms IS NULL")
+                    .bind(at_ms).bind(token_hash).execute(self.writer()).await.map_err(backend)?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl SessionStore for $store {
+            async fn insert_session(&self, s: &SessionRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO auth_sessions (id_hash, pool_id, expires_ms, data) VALUES ($1, $2, $3, $4)")
+                    .bind(&s.id_hash).bind(&s.pool_id).bind(s.expires_ms).bind(&s.data)
+                    .execute(self.writer()).await.map_err(map_err!("session"))?;
+                Ok(())
+            }
+
+            async fn take_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+                // DELETE … RETURNING makes taking atomic: two concurrent takers cannot both win.
+                let row = sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1 RETURNING *")
+                    .bind(id_hash).fetch_optional(self.writer()).await.map_err(backend)?;
+                row.as_ref().map(session_row).transpose().map_err(backend)
             }
         }
     };

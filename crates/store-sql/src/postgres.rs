@@ -10,13 +10,13 @@ pub struct PgStore {
 }
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/postgres/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    let step = |version, name: &'static str, sql: &'static str| {
+        Migration::new(version, name.into(), MigrationType::Simple, sql.into_sql_str(), false)
+    };
+    Migrator::with_migrations(vec![
+        step(1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+        step(2, "tokens", include_str!("../migrations/postgres/0002_tokens.sql")),
+    ])
 }
 
 impl PgStore {

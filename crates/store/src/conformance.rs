@@ -34,6 +34,8 @@ pub const CHECKS: &[Check] = &[
     check!(user_uniqueness),
     check!(user_updates_are_versioned),
     check!(list_users_filters_and_pages),
+    check!(token_families_and_refresh_tokens),
+    check!(sessions_are_single_use),
 ];
 
 /// Runs every check and returns the failures (empty when the backend conforms).
@@ -259,5 +261,55 @@ async fn list_users_filters_and_pages(s: &dyn Store, p: String) -> Result<(), St
         limit: 10,
     };
     ensure!(s.list_users(&pool_id, &none).await.map_err(err)?.is_empty());
+    Ok(())
+}
+
+async fn token_families_and_refresh_tokens(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_t");
+    let family = |jti: &str, sub: &str| TokenFamily {
+        origin_jti: format!("{p}-{jti}"),
+        pool_id: pool_id.clone(),
+        client_id: "c".into(),
+        sub: sub.into(),
+        revoked: false,
+        expires_ms: 10,
+    };
+    for (jti, sub) in [("a", "s1"), ("b", "s1"), ("c", "s2")] {
+        s.insert_family(&family(jti, sub)).await.map_err(err)?;
+    }
+    ensure!(s.insert_family(&family("a", "s1")).await.is_err());
+    s.revoke_family(&format!("{p}-a")).await.map_err(err)?;
+    ensure!(s.get_family(&format!("{p}-a")).await.map_err(err)?.is_some_and(|f| f.revoked));
+    ensure!(s.get_family(&format!("{p}-b")).await.map_err(err)?.is_some_and(|f| !f.revoked));
+    s.revoke_user_families(&pool_id, "s1").await.map_err(err)?;
+    ensure!(s.get_family(&format!("{p}-b")).await.map_err(err)?.is_some_and(|f| f.revoked));
+    ensure!(s.get_family(&format!("{p}-c")).await.map_err(err)?.is_some_and(|f| !f.revoked));
+    let token = RefreshTokenRecord {
+        token_hash: format!("{p}-h1"),
+        origin_jti: format!("{p}-c"),
+        pool_id: pool_id.clone(),
+        created_ms: 1,
+        expires_ms: 100,
+        replaced_ms: None,
+        data: "{}".into(),
+    };
+    s.insert_refresh_token(&token).await.map_err(err)?;
+    ensure!(s.get_refresh_token(&token.token_hash).await.map_err(err)? == Some(token.clone()));
+    s.mark_refresh_replaced(&token.token_hash, 50).await.map_err(err)?;
+    s.mark_refresh_replaced(&token.token_hash, 60).await.map_err(err)?;
+    ensure!(s.get_refresh_token(&token.token_hash).await.map_err(err)?.and_then(|t| t.replaced_ms) == Some(50));
+    s.insert_pool(&pool(&pool_id)).await.map_err(err)?;
+    s.delete_pool(&pool_id).await.map_err(err)?;
+    ensure!(s.get_refresh_token(&token.token_hash).await.map_err(err)?.is_none());
+    ensure!(s.get_family(&format!("{p}-c")).await.map_err(err)?.is_none());
+    Ok(())
+}
+
+async fn sessions_are_single_use(s: &dyn Store, p: String) -> Result<(), String> {
+    let session =
+        SessionRecord { id_hash: format!("{p}-s"), pool_id: format!("{p}_s"), expires_ms: 5, data: "{}".into() };
+    s.insert_session(&session).await.map_err(err)?;
+    ensure!(s.take_session(&session.id_hash).await.map_err(err)? == Some(session.clone()));
+    ensure!(s.take_session(&session.id_hash).await.map_err(err)?.is_none());
     Ok(())
 }

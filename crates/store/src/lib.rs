@@ -99,6 +99,26 @@ pub trait UserStore: Send + Sync {
     async fn count_users(&self, pool_id: &str) -> StoreResult<i64>;
 }
 
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_family(&self, family: &TokenFamily) -> StoreResult<()>;
+    async fn get_family(&self, origin_jti: &str) -> StoreResult<Option<TokenFamily>>;
+    async fn revoke_family(&self, origin_jti: &str) -> StoreResult<()>;
+    /// Revokes every family of a user (global sign-out).
+    async fn revoke_user_families(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Marks a token superseded by rotation at `at_ms`, unless it already was.
+    async fn mark_refresh_replaced(&self, token_hash: &str, at_ms: i64) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// Removes and returns the session: a session can be taken once.
+    async fn take_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+}
+
 /// Everything Cognate persists.
-pub trait Store: SettingStore + PoolStore + ClientStore + GroupStore + UserStore {}
-impl<T: SettingStore + PoolStore + ClientStore + GroupStore + UserStore> Store for T {}
+pub trait Store: SettingStore + PoolStore + ClientStore + GroupStore + UserStore + TokenStore + SessionStore {}
+impl<T: SettingStore + PoolStore + ClientStore + GroupStore + UserStore + TokenStore + SessionStore> Store for T {}

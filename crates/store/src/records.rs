@@ -87,3 +87,36 @@ pub enum UserCursor {
     Username(String),
     Indexed { value: String, sub: String },
 }
+
+/// One sign-in's token family (see migration 0002).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenFamily {
+    pub origin_jti: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub sub: String,
+    pub revoked: bool,
+    pub expires_ms: i64,
+}
+
+/// A refresh token, known by the SHA-256 of its value. `data` is the domain's JSON
+/// (auth time, device key); `replaced_ms` is set when rotation superseded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub origin_jti: String,
+    pub pool_id: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub replaced_ms: Option<i64>,
+    pub data: String,
+}
+
+/// A challenge session, known by the SHA-256 of its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub pool_id: String,
+    pub expires_ms: i64,
+    pub data: String,
+}
