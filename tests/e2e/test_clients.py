@@ -167,6 +167,51 @@ def test_update_user_pool_client(idp, pool, make_app_client):
     assert described["LastModifiedDate"] >= client["LastModifiedDate"]
 
 
+def test_update_user_pool_client_resets_omitted_settings(idp, make_pool, make_app_client):
+    # UpdateUserPoolClient docs: "If you don't provide a value for an attribute, Amazon Cognito sets it to its
+    # default value." The client id, name (unless given) and secret are not settings and stay.
+    pool = make_pool(Schema=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}])["Id"]
+    client = make_app_client(
+        pool, GenerateSecret=True,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        AccessTokenValidity=2, IdTokenValidity=3, RefreshTokenValidity=10,
+        TokenValidityUnits={"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"},
+        ReadAttributes=["email", "custom:tier"], WriteAttributes=["email"],
+        AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid"],
+        CallbackURLs=["https://app.example.com/cb"], SupportedIdentityProviders=["COGNITO"],
+        PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=False, AuthSessionValidity=10,
+    )
+    updated = idp.update_user_pool_client(UserPoolId=pool, ClientId=client["ClientId"])["UserPoolClient"]
+    described = idp.describe_user_pool_client(UserPoolId=pool, ClientId=client["ClientId"])["UserPoolClient"]
+    for c in (updated, described):
+        assert c["ClientName"] == client["ClientName"]
+        assert c["ClientSecret"] == client["ClientSecret"]
+        assert c["CreationDate"] == client["CreationDate"]
+        assert c["RefreshTokenValidity"] == 30
+        assert "AccessTokenValidity" not in c and "IdTokenValidity" not in c
+        assert "ReadAttributes" not in c and "WriteAttributes" not in c
+        assert not c.get("AllowedOAuthFlows") and not c.get("AllowedOAuthScopes") and not c.get("CallbackURLs")
+        assert c.get("AllowedOAuthFlowsUserPoolClient", False) is False
+        assert not c.get("SupportedIdentityProviders")
+        assert c.get("PreventUserExistenceErrors", "LEGACY") == "LEGACY"
+        assert c["EnableTokenRevocation"] is True
+        assert c["AuthSessionValidity"] == 3
+        assert set(c.get("ExplicitAuthFlows", DEFAULT_FLOWS)) == DEFAULT_FLOWS
+
+
+def test_rejected_client_update_changes_nothing(idp, pool, make_app_client):
+    client = make_app_client(pool, RefreshTokenValidity=10, PreventUserExistenceErrors="ENABLED")
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.update_user_pool_client(
+            UserPoolId=pool, ClientId=client["ClientId"], ClientName=uniq("renamed"), RefreshTokenValidity=5,
+            ExplicitAuthFlows=["USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )
+    described = idp.describe_user_pool_client(UserPoolId=pool, ClientId=client["ClientId"])["UserPoolClient"]
+    for key in ("ClientName", "RefreshTokenValidity", "PreventUserExistenceErrors", "ExplicitAuthFlows",
+                "LastModifiedDate"):
+        assert described[key] == client[key], key
+
+
 def test_delete_user_pool_client(idp, pool, make_app_client):
     keep = make_app_client(pool)
     doomed = make_app_client(pool)
@@ -242,7 +287,13 @@ def test_client_secret_rotation(idp, pool, make_app_client):
     # The last remaining secret cannot be deleted.
     with pytest.raises(ClientError):
         idp.delete_user_pool_client_secret(ClientSecretId=added["ClientSecretId"], **key)
-    assert len(idp.list_user_pool_client_secrets(**key)["ClientSecrets"]) == 1
+    assert [s["ClientSecretId"] for s in idp.list_user_pool_client_secrets(**key)["ClientSecrets"]] \
+        == [added["ClientSecretId"]]
+    # Deleting an unknown or already deleted secret id is an error and changes nothing.
+    with pytest.raises(ClientError):
+        idp.delete_user_pool_client_secret(ClientSecretId=original_id, **key)
+    assert [s["ClientSecretId"] for s in idp.list_user_pool_client_secrets(**key)["ClientSecrets"]] \
+        == [added["ClientSecretId"]]
 
 
 def test_custom_client_secret_value_is_not_echoed(idp, pool, make_app_client):

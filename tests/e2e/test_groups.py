@@ -1,8 +1,9 @@
 """Groups and group membership."""
 
 import pytest
+from botocore.exceptions import ClientError
 
-from helpers import ROLE_ARN, is_recent, missing_pool_id, uniq
+from helpers import ROLE_ARN, error_code, is_recent, missing_pool_id, uniq
 
 
 def group_names(idp, pool):
@@ -102,7 +103,12 @@ def test_unknown_group_is_resource_not_found(idp, pool, make_user):
     with pytest.raises(idp.exceptions.ResourceNotFoundException):
         idp.list_users_in_group(UserPoolId=pool, GroupName=missing)
     with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.admin_remove_user_from_group(UserPoolId=pool, Username=user, GroupName=missing)
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
         idp.create_group(UserPoolId=missing_pool_id(), GroupName=missing)
+    # None of the failed calls created the group or a membership.
+    assert group_names(idp, pool) == []
+    assert groups_of(idp, pool, user) == []
 
 
 def test_list_groups_paginates(idp, pool):
@@ -198,3 +204,48 @@ def test_membership_with_unknown_user(idp, pool):
     with pytest.raises(idp.exceptions.UserNotFoundException):
         idp.admin_list_groups_for_user(UserPoolId=pool, Username=missing)
     assert members_of(idp, pool, group) == []
+
+
+def test_a_user_can_be_in_at_most_100_groups(idp, pool, make_user):
+    # Cognito quota "Groups per user": 100 (hard limit).
+    user, other = make_user(pool)["Username"], make_user(pool)["Username"]
+    names = [f"g{i:03d}-{uniq('q')}" for i in range(101)]
+    for name in names:
+        idp.create_group(UserPoolId=pool, GroupName=name)
+    for name in names[:100]:
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=name)
+    with pytest.raises(ClientError) as exc:
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=names[100])
+    assert error_code(exc.value) == "LimitExceededException", exc.value.response
+    assert members_of(idp, pool, names[100]) == []
+    assert groups_of(idp, pool, user) == sorted(names[:100])
+    # Re-adding an existing membership is not a 101st group; other users are not affected.
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=names[0])
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=other, GroupName=names[100])
+    assert members_of(idp, pool, names[100]) == [other]
+    # Leaving one group makes room again.
+    idp.admin_remove_user_from_group(UserPoolId=pool, Username=user, GroupName=names[0])
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=names[100])
+    assert groups_of(idp, pool, user) == sorted(names[1:])
+
+
+def test_list_users_in_group_manual_pages(idp, pool, make_user):
+    group = uniq("paged")
+    idp.create_group(UserPoolId=pool, GroupName=group)
+    users = sorted(make_user(pool)["Username"] for _ in range(7))
+    outsider = make_user(pool)["Username"]
+    for user in users:
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
+    seen, token, pages = [], None, 0
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        page = idp.list_users_in_group(UserPoolId=pool, GroupName=group, Limit=3, **kwargs)
+        pages += 1
+        assert len(page["Users"]) <= 3
+        seen += [u["Username"] for u in page["Users"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert pages == 3
+    assert len(seen) == len(set(seen)), "a member was returned twice"
+    assert sorted(seen) == users and outsider not in seen

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from helpers import PERM_PASSWORD, attrs, delete_pool_quietly, uniq
+from helpers import PERM_PASSWORD, attr_list, attrs, delete_pool_quietly, is_recent, uniq
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_user_shape(idp, people):
     [alice] = idp.list_users(UserPoolId=people.pool, Filter=f'username = "{people.alice}"')["Users"]
     assert alice["Enabled"] is True
     assert alice["UserStatus"] == "FORCE_CHANGE_PASSWORD"
-    assert alice["UserCreateDate"] and alice["UserLastModifiedDate"]
+    assert is_recent(alice["UserCreateDate"]) and is_recent(alice["UserLastModifiedDate"])
     assert attrs(alice)["email"] == f"alice.{people.tag}@example.com"
     assert "sub" in attrs(alice)
 
@@ -164,3 +164,53 @@ def test_filtered_pagination(idp, pool, make_user):
             confirmed.append(name)
     users = listed(idp, pool, Filter='cognito:user_status = "CONFIRMED"', PaginationConfig={"PageSize": 2})
     assert sorted(u["Username"] for u in users) == sorted(confirmed)
+
+
+def manual_pages(idp, pool, limit, between_pages=None, **kwargs):
+    """Every page of ListUsers fetched by hand; between_pages(page_number) runs after each page."""
+    pages, token = [], None
+    while True:
+        extra = {"PaginationToken": token} if token else {}
+        page = idp.list_users(UserPoolId=pool, Limit=limit, **kwargs, **extra)
+        assert len(page["Users"]) <= limit
+        pages.append([u["Username"] for u in page["Users"]])
+        token = page.get("PaginationToken")
+        if between_pages:
+            between_pages(len(pages))
+        if not token:
+            return pages
+
+
+@pytest.mark.parametrize("flt", ['family_name = "Tie"', 'family_name ^= "Tie"'])
+def test_filtered_pagination_with_equal_values(idp, pool, make_user, flt):
+    # Many users share the filtered value: the page cursor must not lose or repeat any of them.
+    tied = [make_user(pool, attributes={"family_name": "Tie"})["Username"] for _ in range(7)]
+    longer = [make_user(pool, attributes={"family_name": f"Tie{i}"})["Username"] for i in range(3)]
+    make_user(pool, attributes={"family_name": "Other"})
+    expected = tied + (longer if "^=" in flt else [])
+    for limit in (1, 2, 3):
+        seen = [u for page in manual_pages(idp, pool, limit, Filter=flt) for u in page]
+        assert len(seen) == len(set(seen)), f"Limit={limit}: a user was returned twice"
+        assert sorted(seen) == sorted(expected), f"Limit={limit}"
+
+
+def test_pagination_while_users_come_and_go(idp, pool, make_user):
+    # Users that exist for the whole listing appear exactly once, whatever happens between pages.
+    stable = [make_user(pool, username=f"m{i:02d}-{uuid.uuid4().hex[:6]}")["Username"] for i in range(9)]
+    transient = [make_user(pool, username=f"a{i}-{uuid.uuid4().hex[:6]}")["Username"] for i in range(2)]
+    added = []
+
+    def churn(page_number):
+        if page_number == 1:
+            for name in transient:
+                idp.admin_delete_user(UserPoolId=pool, Username=name)
+            for prefix in ("a", "n", "z"):
+                added.append(make_user(pool, username=f"{prefix}-late-{uuid.uuid4().hex[:6]}")["Username"])
+            idp.admin_update_user_attributes(
+                UserPoolId=pool, Username=stable[5], UserAttributes=attr_list({"name": "changed mid-listing"}))
+
+    seen = [u for page in manual_pages(idp, pool, 3, between_pages=churn) for u in page]
+    assert len(seen) == len(set(seen)), "a user was returned twice"
+    assert set(stable) <= set(seen), set(stable) - set(seen)
+    assert set(seen) <= set(stable) | set(transient) | set(added)
+

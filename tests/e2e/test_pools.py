@@ -1,8 +1,10 @@
 """User pools: Create/Describe/Update/Delete/List, custom attributes, MFA config, CSV header, tags."""
 
 import datetime
+import re
 
 import pytest
+from botocore.exceptions import ClientError
 
 from helpers import (
     LAMBDA_ARN,
@@ -11,6 +13,7 @@ from helpers import (
     SNS_ROLE_ARN,
     all_pool_names,
     assert_contains,
+    error_code,
     error_message,
     is_recent,
     missing_pool_id,
@@ -22,6 +25,8 @@ STANDARD_ATTRIBUTES = {
     "profile", "picture", "website", "email", "email_verified", "gender", "birthdate", "zoneinfo",
     "locale", "phone_number", "phone_number_verified", "address", "updated_at",
 }
+
+POOL_ARN_RE_PARTS = re.compile(r"^arn:aws:cognito-idp:([a-z0-9-]+):(\d{12}):userpool/")
 
 DEFAULT_PASSWORD_POLICY = {
     "MinimumLength": 8,
@@ -194,10 +199,28 @@ def test_update_user_pool(idp, make_pool):
 
 def test_update_user_pool_resets_omitted_settings_to_defaults(idp, make_pool):
     # Documented: "If you don't provide a value for an attribute, Amazon Cognito sets it to its default value."
-    created = make_pool(Policies={"PasswordPolicy": {"MinimumLength": 12}})
+    # (The well-known trap: an update that omits LambdaConfig detaches every trigger; aws-cli#3302.)
+    config = full_pool_config()
+    created = make_pool(**config)
     idp.update_user_pool(UserPoolId=created["Id"], AutoVerifiedAttributes=["email"])
     pool = idp.describe_user_pool(UserPoolId=created["Id"])["UserPool"]
-    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
+    assert_contains(pool["Policies"]["PasswordPolicy"], DEFAULT_PASSWORD_POLICY)
+    assert pool.get("LambdaConfig", {}) == {}
+    assert pool["MfaConfiguration"] == "OFF"
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is False
+    assert "InviteMessageTemplate" not in pool["AdminCreateUserConfig"]
+    assert pool["EmailConfiguration"].get("EmailSendingAccount", "COGNITO_DEFAULT") == "COGNITO_DEFAULT"
+    assert "SourceArn" not in pool["EmailConfiguration"]
+    assert "DeviceConfiguration" not in pool
+    assert "SmsConfiguration" not in pool
+    assert pool["VerificationMessageTemplate"].get("EmailMessage") != config["VerificationMessageTemplate"]["EmailMessage"]
+    assert not pool.get("UserPoolTags")
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    # What only CreateUserPool sets is not touched by an update.
+    assert sorted(pool["AliasAttributes"]) == sorted(config["AliasAttributes"])
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+    assert {a["Name"] for a in pool["SchemaAttributes"]} >= {"custom:tier", "custom:level", "custom:origin"}
+    assert pool["Name"] == config["PoolName"]
 
 
 def test_delete_user_pool(idp):
@@ -291,9 +314,17 @@ def test_add_custom_attributes(idp, make_pool):
         with pytest.raises(idp.exceptions.InvalidParameterException):
             idp.add_custom_attributes(UserPoolId=pool, CustomAttributes=[
                 {"Name": duplicate, "AttributeDataType": "String", "Mutable": True}])
-    after = idp.describe_user_pool(UserPoolId=pool)["UserPool"]["SchemaAttributes"]
-    assert sorted(a["Name"] for a in after) == sorted(schema)
-    assert schema["custom:tier"]["AttributeDataType"] == "String"
+    after = {a["Name"]: a for a in idp.describe_user_pool(UserPoolId=pool)["UserPool"]["SchemaAttributes"]}
+    assert after == schema  # the rejected calls changed nothing
+
+    # A batch with one bad member adds none of them.
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.add_custom_attributes(UserPoolId=pool, CustomAttributes=[
+            {"Name": "fresh", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "tier", "AttributeDataType": "String", "Mutable": True},
+        ])
+    after = {a["Name"] for a in idp.describe_user_pool(UserPoolId=pool)["UserPool"]["SchemaAttributes"]}
+    assert after == set(schema)
 
 
 def test_user_pool_mfa_config_roundtrip(idp, pool):
@@ -325,15 +356,24 @@ def test_user_pool_mfa_config_roundtrip(idp, pool):
     assert got["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
 
 
-def test_get_csv_header(idp, make_pool):
-    pool = make_pool(Schema=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}])["Id"]
+# GetCSVHeader of a pool with only the standard attributes (the AWS CLI reference example, verbatim).
+DEFAULT_CSV_HEADER = [
+    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+    "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
+    "phone_number_verified", "address", "updated_at", "cognito:mfa_enabled", "cognito:username",
+]
+
+
+def test_get_csv_header(idp, pool, make_pool):
     resp = idp.get_csv_header(UserPoolId=pool)
     assert resp["UserPoolId"] == pool
-    header = resp["CSVHeader"]
-    for column in ("cognito:username", "cognito:mfa_enabled", "email", "email_verified",
-                   "phone_number", "phone_number_verified", "name", "custom:tier"):
-        assert column in header, column
-    assert len(header) == len(set(header))
+    assert resp["CSVHeader"] == DEFAULT_CSV_HEADER
+
+    custom = make_pool(Schema=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}])["Id"]
+    header = idp.get_csv_header(UserPoolId=custom)["CSVHeader"]
+    assert "custom:tier" in header
+    assert sorted(header) == sorted(DEFAULT_CSV_HEADER + ["custom:tier"])
+    assert "sub" not in header and "identities" not in header
 
 
 def test_tags(idp, make_pool):
@@ -355,4 +395,54 @@ def test_tags_on_unknown_pool(idp, pool):
     with pytest.raises(idp.exceptions.ResourceNotFoundException):
         idp.tag_resource(ResourceArn=missing_arn, Tags={"a": "b"})
     with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.untag_resource(ResourceArn=missing_arn, TagKeys=["a"])
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
         idp.list_tags_for_resource(ResourceArn=missing_arn)
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {}
+
+
+def test_tag_resource_with_an_arn_of_another_account_or_region(idp, make_pool):
+    # An ARN names a resource in one account and region; another account's ARN that happens to end in one of
+    # our pool ids is not our pool, and must never tag it.
+    pool = make_pool(UserPoolTags={"env": "e2e"})
+    region, account = POOL_ARN_RE_PARTS.match(pool["Arn"]).groups()
+    other_account = "111111111111" if account != "111111111111" else "222222222222"
+    foreign = [
+        f"arn:aws:cognito-idp:{region}:{other_account}:userpool/{pool['Id']}",
+        f"arn:aws:cognito-idp:eu-west-1:{account}:userpool/{pool['Id']}",
+    ]
+    for arn in foreign:
+        with pytest.raises(ClientError) as exc:
+            idp.tag_resource(ResourceArn=arn, Tags={"intruder": "yes"})
+        assert error_code(exc.value) in ("ResourceNotFoundException", "AccessDeniedException",
+                                         "NotAuthorizedException", "InvalidParameterException"), exc.value.response
+    assert idp.list_tags_for_resource(ResourceArn=pool["Arn"])["Tags"] == {"env": "e2e"}
+
+
+def test_delete_user_pool_takes_everything_with_it(idp, make_pool, make_user):
+    doomed, bystander = make_pool()["Id"], make_pool()["Id"]
+    for pool in (doomed, bystander):
+        client = idp.create_user_pool_client(UserPoolId=pool, ClientName=uniq("app"))["UserPoolClient"]["ClientId"]
+        idp.create_group(UserPoolId=pool, GroupName="team")
+        make_user(pool, username="same-name")
+        idp.admin_add_user_to_group(UserPoolId=pool, Username="same-name", GroupName="team")
+        if pool == doomed:
+            doomed_client = client
+    idp.delete_user_pool(UserPoolId=doomed)
+
+    for call in (
+        lambda: idp.describe_user_pool_client(UserPoolId=doomed, ClientId=doomed_client),
+        lambda: idp.list_user_pool_clients(UserPoolId=doomed),
+        lambda: idp.get_group(UserPoolId=doomed, GroupName="team"),
+        lambda: idp.list_groups(UserPoolId=doomed),
+        lambda: idp.admin_get_user(UserPoolId=doomed, Username="same-name"),
+        lambda: idp.list_users(UserPoolId=doomed),
+        lambda: idp.list_users_in_group(UserPoolId=doomed, GroupName="team"),
+    ):
+        with pytest.raises(idp.exceptions.ResourceNotFoundException):
+            call()
+    # The other pool, with the same user and group names, is untouched.
+    assert [u["Username"] for u in idp.list_users_in_group(UserPoolId=bystander, GroupName="team")["Users"]] \
+        == ["same-name"]
+    assert len(idp.list_user_pool_clients(UserPoolId=bystander, MaxResults=10)["UserPoolClients"]) == 1
+    assert idp.describe_user_pool(UserPoolId=bystander)["UserPool"]["EstimatedNumberOfUsers"] == 1

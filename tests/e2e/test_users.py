@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-from botocore.exceptions import ClientError
 
 from helpers import (
     PERM_PASSWORD,
@@ -11,7 +10,6 @@ from helpers import (
     UUID_RE,
     attr_list,
     attrs,
-    error_code,
     error_message,
     is_recent,
     missing_pool_id,
@@ -213,7 +211,6 @@ def test_case_sensitive_usernames(idp, pool, make_user):
     assert_no_user(idp, pool, base.upper())
 
 
-@pytest.mark.server_bug  # email aliases are always case-folded, even in case-sensitive pools
 def test_email_usernames_are_case_sensitive_in_case_sensitive_pool(idp, email_pool, make_user):
     # Cognito docs (UsernameConfigurationType.CaseSensitive): CaseSensitive=false "also enables both
     # preferred_username and email alias to be case insensitive"; true (the default) means "Amazon Cognito
@@ -317,11 +314,17 @@ def test_unknown_user_errors(idp, pool):
 
 
 def test_disable_and_enable(idp, pool, make_user):
-    username = make_user(pool)["Username"]
+    username = make_user(pool, attributes={"name": "Toggle"})["Username"]
+    before = idp.admin_get_user(UserPoolId=pool, Username=username)
     idp.admin_disable_user(UserPoolId=pool, Username=username)
-    assert idp.admin_get_user(UserPoolId=pool, Username=username)["Enabled"] is False
+    disabled = idp.admin_get_user(UserPoolId=pool, Username=username)
+    assert disabled["Enabled"] is False
+    assert disabled["UserStatus"] == before["UserStatus"] and disabled["UserAttributes"] == before["UserAttributes"]
+    idp.admin_disable_user(UserPoolId=pool, Username=username)  # idempotent
     idp.admin_enable_user(UserPoolId=pool, Username=username)
-    assert idp.admin_get_user(UserPoolId=pool, Username=username)["Enabled"] is True
+    enabled = idp.admin_get_user(UserPoolId=pool, Username=username)
+    assert enabled["Enabled"] is True
+    assert enabled["UserStatus"] == before["UserStatus"] and enabled["UserAttributes"] == before["UserAttributes"]
 
 
 # --- Attributes ---------------------------------------------------------------
@@ -349,6 +352,51 @@ def test_update_user_attributes(idp, schema_pool, make_user):
     assert (a["name"], a["custom:tier"], a["custom:level"]) == ("Renamed", "gold", "7")
     assert a["sub"] == attrs(before)["sub"]
     assert after["UserLastModifiedDate"] >= before["UserLastModifiedDate"]
+
+
+def test_update_with_blank_value_deletes_attribute(idp, schema_pool, make_user):
+    # AdminUpdateUserAttributes docs: "To delete an attribute from your user, submit the attribute in your
+    # API request with a blank value."
+    username = make_user(
+        schema_pool, attributes={"email": unique_email(), "name": "Doomed", "custom:tier": "gold"})["Username"]
+    idp.admin_update_user_attributes(
+        UserPoolId=schema_pool, Username=username, UserAttributes=attr_list({"name": "", "custom:tier": ""}))
+    a = attrs(idp.admin_get_user(UserPoolId=schema_pool, Username=username))
+    assert "name" not in a and "custom:tier" not in a, a
+
+
+def test_email_update_waits_for_verification_when_the_pool_requires_it(idp, make_pool, make_user):
+    # AdminUpdateUserAttributes docs: "If your user pool requires verification before Amazon Cognito updates an
+    # attribute value that you specify in this request, Amazon Cognito doesn't immediately update the value of
+    # that attribute. [...] Your user can sign in and receive messages with the original attribute value until
+    # they verify the new value. To skip the verification message and update the value [...] include the
+    # email_verified [...] attribute, with a value of true."
+    pool = make_pool(
+        AliasAttributes=["email"], AutoVerifiedAttributes=["email"],
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
+    )["Id"]
+    old, new, newer = unique_email("old"), unique_email("new"), unique_email("newer")
+    username = make_user(pool, attributes={"email": old, "email_verified": "true"})["Username"]
+
+    idp.admin_update_user_attributes(UserPoolId=pool, Username=username, UserAttributes=attr_list({"email": new}))
+    a = attrs(idp.admin_get_user(UserPoolId=pool, Username=username))
+    assert (a["email"], a["email_verified"]) == (old, "true"), a
+    assert idp.admin_get_user(UserPoolId=pool, Username=old)["Username"] == username  # still signs in with it
+
+    idp.admin_update_user_attributes(
+        UserPoolId=pool, Username=username, UserAttributes=attr_list({"email": newer, "email_verified": "true"}))
+    a = attrs(idp.admin_get_user(UserPoolId=pool, Username=username))
+    assert (a["email"], a["email_verified"]) == (newer, "true"), a
+
+
+def test_changed_email_is_unverified_and_stops_being_an_alias(idp, alias_pool, make_user):
+    old, new = unique_email("old"), unique_email("new")
+    username = make_user(alias_pool, attributes={"email": old, "email_verified": "true"})["Username"]
+    idp.admin_update_user_attributes(UserPoolId=alias_pool, Username=username, UserAttributes=attr_list({"email": new}))
+    a = attrs(idp.admin_get_user(UserPoolId=alias_pool, Username=username))
+    assert (a["email"], a["email_verified"]) == (new, "false")
+    assert_no_user(idp, alias_pool, old)
+    assert_no_user(idp, alias_pool, new)  # unverified: not an alias yet
 
 
 def test_immutable_custom_attribute_cannot_change(idp, schema_pool, make_user):
@@ -384,6 +432,37 @@ def test_delete_user_attributes(idp, schema_pool, make_user):
     assert attrs(idp.admin_get_user(UserPoolId=schema_pool, Username=username))["email"] == email
 
 
+def test_deleting_the_email_removes_the_alias(idp, alias_pool, make_user):
+    email = unique_email("gone")
+    username = make_user(alias_pool, attributes={"email": email, "email_verified": "true", "name": "N"})["Username"]
+    idp.admin_delete_user_attributes(UserPoolId=alias_pool, Username=username, UserAttributeNames=["email"])
+    assert_no_user(idp, alias_pool, email)
+    a = attrs(idp.admin_get_user(UserPoolId=alias_pool, Username=username))
+    assert "email" not in a and a["name"] == "N"
+    # The address is free again for someone else.
+    other = make_user(alias_pool, attributes={"email": email, "email_verified": "true"})["Username"]
+    assert idp.admin_get_user(UserPoolId=alias_pool, Username=email)["Username"] == other
+
+
+def test_delete_unknown_attribute_is_rejected_atomically(idp, schema_pool, make_user):
+    username = make_user(schema_pool, attributes={"email": unique_email(), "name": "Kept"})["Username"]
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.admin_delete_user_attributes(
+            UserPoolId=schema_pool, Username=username, UserAttributeNames=["name", "custom:nope"])
+    assert attrs(idp.admin_get_user(UserPoolId=schema_pool, Username=username))["name"] == "Kept"
+
+
+def test_email_delivery_without_an_email_is_rejected(idp, pool):
+    # AdminCreateUser docs (UserAttributes): "You must provide a value for email [...] if you set EMAIL in the
+    # DesiredDeliveryMediums parameter." Cognito answers InvalidParameterException "No email provided but
+    # desired delivery medium was Email" (seen in rahulpsd18/cognito-backup-restore#25).
+    username = uniq("nomail")
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.admin_create_user(UserPoolId=pool, Username=username, TemporaryPassword=TEMP_PASSWORD,
+                              DesiredDeliveryMediums=["EMAIL"], UserAttributes=attr_list({"name": "No Mail"}))
+    assert_no_user(idp, pool, username)
+
+
 # --- Passwords and status -----------------------------------------------------
 
 
@@ -409,6 +488,15 @@ def test_reset_user_password(idp, make_pool, make_user):
     idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=PERM_PASSWORD, Permanent=True)
     idp.admin_reset_user_password(UserPoolId=pool, Username=username)
     assert status_of(idp, pool, username) == "RESET_REQUIRED"
+
+
+def test_reset_user_password_needs_a_verified_contact(idp, pool, make_user):
+    username = make_user(pool, attributes={"email": unique_email(), "email_verified": "false"})["Username"]
+    idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=PERM_PASSWORD, Permanent=True)
+    with pytest.raises(idp.exceptions.InvalidParameterException) as exc:
+        idp.admin_reset_user_password(UserPoolId=pool, Username=username)
+    assert "no registered/verified email or phone_number" in error_message(exc.value)
+    assert status_of(idp, pool, username) == "CONFIRMED"
 
 
 def test_confirm_sign_up_of_confirmed_user(idp, pool, make_user):

@@ -4,14 +4,21 @@ import datetime
 import json
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from helpers import (
+    ADMIN_ACCESS_KEY_ID,
+    ADMIN_SECRET_ACCESS_KEY,
     JSON_CONTENT_TYPE,
+    REGION,
     SIGV4_ERRORS,
     all_pool_names,
     assert_aws_error,
     base_headers,
+    delete_pool_quietly,
     error_code,
     http_request,
     make_client,
@@ -121,6 +128,58 @@ def test_tampered_body_is_rejected(url, idp):
     assert_aws_error(resp, "InvalidSignatureException")
     names = all_pool_names(idp)
     assert sent_name not in names and signed_name not in names
+
+
+@pytest.mark.parametrize("tamper", [
+    pytest.param(lambda b: b + b" ", id="trailing-space"),
+    pytest.param(lambda b: b.replace(b'"PoolName"', b'"DeletionProtection": "ACTIVE", "PoolName"'), id="extra-member"),
+    pytest.param(lambda b: b.replace(b"-", b"_", 1), id="one-byte"),
+])
+def test_body_changed_after_signing_is_rejected(url, idp, tamper):
+    # Sign the real request, then change the bytes on the way (a man in the middle, a buggy proxy).
+    name = uniq("mitm")
+    body = to_body(create_pool_body(name))
+    headers = sign_headers(url, body, base_headers("CreateUserPool"))
+    sent = tamper(body)
+    assert sent != body
+    assert_aws_error(http_request(url, "POST", "/", sent, headers), "InvalidSignatureException")
+    names = all_pool_names(idp)
+    assert name not in names and name.replace("-", "_", 1) not in names
+    original = http_request(url, "POST", "/", body, headers)  # the untampered request is fine
+    assert original.status == 200, original
+    delete_pool_quietly(idp, original.json["UserPool"]["Id"])
+
+
+def test_signature_or_signed_header_changed_after_signing_is_rejected(url, idp):
+    name = uniq("sighdr")
+    body = to_body(create_pool_body(name))
+    headers = sign_headers(url, body, base_headers("CreateUserPool"))
+    auth = headers["Authorization"]
+    last = auth[-1]
+    flipped = dict(headers, Authorization=auth[:-1] + ("0" if last != "0" else "1"))
+    assert_aws_error(http_request(url, "POST", "/", body, flipped), "InvalidSignatureException")
+    later = (utc_now_naive() + datetime.timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
+    redated = dict(headers, **{"X-Amz-Date": later})
+    assert_aws_error(http_request(url, "POST", "/", body, redated), "InvalidSignatureException")
+    assert name not in all_pool_names(idp)
+
+
+def test_signature_from_the_future_is_rejected(idp, raw):
+    name = uniq("future")
+    resp = raw("CreateUserPool", create_pool_body(name), now=utc_now_naive() + datetime.timedelta(minutes=20))
+    assert_aws_error(resp, "InvalidSignatureException")
+    assert name not in all_pool_names(idp)
+
+
+def test_credential_scoped_to_another_service_is_rejected(url, idp):
+    name = uniq("scope")
+    body = to_body(create_pool_body(name))
+    request = AWSRequest(method="POST", url=url.rstrip("/") + "/", data=body, headers=base_headers("CreateUserPool"))
+    SigV4Auth(Credentials(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY), "cognito-identity", REGION).add_auth(request)
+    resp = http_request(url, "POST", "/", body, dict(request.headers.items()))
+    assert_aws_error(resp)
+    assert short_type(resp.json["__type"]) in SIGV4_ERRORS, resp
+    assert name not in all_pool_names(idp)
 
 
 def test_tampered_target_is_rejected(url, idp):

@@ -40,23 +40,39 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::AdminDisableUser => run!(admin_disable_user),
         Op::AdminEnableUser => run!(admin_enable_user),
         Op::AdminGetUser => run!(admin_get_user),
+        Op::AdminInitiateAuth => run!(admin_initiate_auth),
         Op::AdminListGroupsForUser => run!(admin_list_groups_for_user),
         Op::AdminRemoveUserFromGroup => run!(admin_remove_user_from_group),
         Op::AdminResetUserPassword => run!(admin_reset_user_password),
+        Op::AdminRespondToAuthChallenge => run!(admin_respond_to_auth_challenge),
         Op::AdminSetUserPassword => run!(admin_set_user_password),
+        Op::AdminSetUserSettings => run!(admin_set_user_settings),
         Op::AdminUpdateUserAttributes => run!(admin_update_user_attributes),
+        Op::AdminUserGlobalSignOut => run!(admin_user_global_sign_out),
+        Op::ChangePassword => run!(change_password),
+        Op::ConfirmForgotPassword => run!(confirm_forgot_password),
+        Op::ConfirmSignUp => run!(confirm_sign_up),
         Op::CreateGroup => run!(create_group),
         Op::CreateUserPool => run!(create_user_pool),
         Op::CreateUserPoolClient => run!(create_user_pool_client),
         Op::DeleteGroup => run!(delete_group),
+        Op::DeleteUser => run!(delete_user),
+        Op::DeleteUserAttributes => run!(delete_user_attributes),
         Op::DeleteUserPool => run!(delete_user_pool),
         Op::DeleteUserPoolClient => run!(delete_user_pool_client),
         Op::DeleteUserPoolClientSecret => run!(delete_user_pool_client_secret),
         Op::DescribeUserPool => run!(describe_user_pool),
         Op::DescribeUserPoolClient => run!(describe_user_pool_client),
+        Op::ForgotPassword => run!(forgot_password),
         Op::GetCSVHeader => run!(get_csv_header),
         Op::GetGroup => run!(get_group),
+        Op::GetSigningCertificate => run!(get_signing_certificate),
+        Op::GetTokensFromRefreshToken => run!(get_tokens_from_refresh_token),
+        Op::GetUser => run!(get_user),
+        Op::GetUserAttributeVerificationCode => run!(get_user_attribute_verification_code),
         Op::GetUserPoolMfaConfig => run!(get_user_pool_mfa_config),
+        Op::GlobalSignOut => run!(global_sign_out),
+        Op::InitiateAuth => run!(initiate_auth),
         Op::ListGroups => run!(list_groups),
         Op::ListTagsForResource => run!(list_tags_for_resource),
         Op::ListUserPoolClientSecrets => run!(list_user_pool_client_secrets),
@@ -64,31 +80,31 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::ListUserPools => run!(list_user_pools),
         Op::ListUsers => run!(list_users),
         Op::ListUsersInGroup => run!(list_users_in_group),
+        Op::ResendConfirmationCode => run!(resend_confirmation_code),
+        Op::RespondToAuthChallenge => run!(respond_to_auth_challenge),
+        Op::RevokeToken => run!(revoke_token),
         Op::SetUserPoolMfaConfig => run!(set_user_pool_mfa_config),
+        Op::SetUserSettings => run!(set_user_settings),
+        Op::SignUp => run!(sign_up),
         Op::TagResource => run!(tag_resource),
         Op::UntagResource => run!(untag_resource),
         Op::UpdateGroup => run!(update_group),
+        Op::UpdateUserAttributes => run!(update_user_attributes),
         Op::UpdateUserPool => run!(update_user_pool),
         Op::UpdateUserPoolClient => run!(update_user_pool_client),
+        Op::VerifyUserAttribute => run!(verify_user_attribute),
         Op::AdminDisableProviderForUser
         | Op::AdminForgetDevice
         | Op::AdminGetDevice
-        | Op::AdminInitiateAuth
         | Op::AdminLinkProviderForUser
         | Op::AdminListDevices
         | Op::AdminListUserAuthEvents
-        | Op::AdminRespondToAuthChallenge
         | Op::AdminSetUserMFAPreference
-        | Op::AdminSetUserSettings
         | Op::AdminUpdateAuthEventFeedback
         | Op::AdminUpdateDeviceStatus
-        | Op::AdminUserGlobalSignOut
         | Op::AssociateSoftwareToken
-        | Op::ChangePassword
         | Op::CompleteWebAuthnRegistration
         | Op::ConfirmDevice
-        | Op::ConfirmForgotPassword
-        | Op::ConfirmSignUp
         | Op::CreateIdentityProvider
         | Op::CreateManagedLoginBranding
         | Op::CreateResourceServer
@@ -99,8 +115,6 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::DeleteManagedLoginBranding
         | Op::DeleteResourceServer
         | Op::DeleteTerms
-        | Op::DeleteUser
-        | Op::DeleteUserAttributes
         | Op::DeleteUserPoolDomain
         | Op::DeleteWebAuthnCredential
         | Op::DescribeIdentityProvider
@@ -112,33 +126,21 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::DescribeUserImportJob
         | Op::DescribeUserPoolDomain
         | Op::ForgetDevice
-        | Op::ForgotPassword
         | Op::GetDevice
         | Op::GetIdentityProviderByIdentifier
         | Op::GetLogDeliveryConfiguration
-        | Op::GetSigningCertificate
-        | Op::GetTokensFromRefreshToken
         | Op::GetUICustomization
-        | Op::GetUser
-        | Op::GetUserAttributeVerificationCode
         | Op::GetUserAuthFactors
-        | Op::GlobalSignOut
-        | Op::InitiateAuth
         | Op::ListDevices
         | Op::ListIdentityProviders
         | Op::ListResourceServers
         | Op::ListTerms
         | Op::ListUserImportJobs
         | Op::ListWebAuthnCredentials
-        | Op::ResendConfirmationCode
-        | Op::RespondToAuthChallenge
-        | Op::RevokeToken
         | Op::SetLogDeliveryConfiguration
         | Op::SetRiskConfiguration
         | Op::SetUICustomization
         | Op::SetUserMFAPreference
-        | Op::SetUserSettings
-        | Op::SignUp
         | Op::StartUserImportJob
         | Op::StartWebAuthnRegistration
         | Op::StopUserImportJob
@@ -148,10 +150,8 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::UpdateManagedLoginBranding
         | Op::UpdateResourceServer
         | Op::UpdateTerms
-        | Op::UpdateUserAttributes
         | Op::UpdateUserPoolDomain
-        | Op::VerifySoftwareToken
-        | Op::VerifyUserAttribute => Err(ApiError::new(
+        | Op::VerifySoftwareToken => Err(ApiError::new(
             "UnsupportedOperationException",
             format!("Cognate does not implement {} yet.", op.name()),
         )),

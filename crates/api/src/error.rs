@@ -50,6 +50,16 @@ impl From<IdpError> for ApiError {
             IdpError::UnsupportedUserState(_) => "UnsupportedUserStateException",
             IdpError::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             IdpError::ConcurrentModification => "ConcurrentModificationException",
+            IdpError::CodeMismatch => "CodeMismatchException",
+            IdpError::ExpiredCode => "ExpiredCodeException",
+            IdpError::TooManyFailedAttempts => "TooManyFailedAttemptsException",
+            IdpError::UserNotConfirmed => "UserNotConfirmedException",
+            IdpError::PasswordResetRequired => "PasswordResetRequiredException",
+            IdpError::PasswordHistoryViolation => "PasswordHistoryPolicyViolationException",
+            IdpError::RefreshTokenReuse(_) => "RefreshTokenReuseException",
+            IdpError::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
+            IdpError::Unsupported(_) => "UnsupportedOperationException",
+            IdpError::Unauthorized(_) => "UnauthorizedException",
             IdpError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 return ApiError::internal();

@@ -2,15 +2,18 @@
 //! response passes through (request id, CORS, body limit, panic guard).
 
 use crate::{AdminKeys, ApiError, auth, dispatch};
+use axum::Json;
 use axum::body::Bytes;
+use axum::extract::Path;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Router, extract::rejection::BytesRejection};
-use cognate_core::Clock;
+use cognate_core::{Clock, OffsetClock};
 use cognate_idp::Idp;
+use cognate_idp::IdpError;
 use cognate_wire::idp::types::Op;
 use cognate_wire::{Model, validate_input};
 use std::sync::Arc;
@@ -27,12 +30,20 @@ pub struct AppState {
     pub idp: Idp,
     pub admin_keys: AdminKeys,
     pub clock: Arc<dyn Clock>,
+    /// Present only with `--enable-test-clock`: lets tests move time forward over HTTP.
+    pub test_clock: Option<Arc<OffsetClock>>,
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/", post(json_api).fallback(not_found))
         .route("/health", get(health))
+        .route("/{pool_id}/.well-known/jwks.json", get(jwks))
+        .route("/{pool_id}/.well-known/openid-configuration", get(openid_configuration));
+    if state.test_clock.is_some() {
+        router = router.route("/_cognate/test/clock", post(advance_clock));
+    }
+    router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors())
@@ -43,6 +54,41 @@ pub fn router(state: AppState) -> Router {
 
 async fn health() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+}
+
+/// Well-known documents answer 404 for an unknown pool, like any missing web resource.
+fn well_known(result: Result<serde_json::Value, IdpError>) -> Response {
+    match result {
+        Ok(doc) => Json(doc).into_response(),
+        Err(IdpError::PoolNotFound(id)) => ApiError {
+            status: StatusCode::NOT_FOUND,
+            ..ApiError::new("ResourceNotFoundException", format!("User pool {id} does not exist."))
+        }
+        .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+    well_known(state.idp.jwks(&pool_id).await)
+}
+
+async fn openid_configuration(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+    well_known(state.idp.openid_configuration(&pool_id).await)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Advance {
+    advance_seconds: i64,
+}
+
+async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Response {
+    let (Some(clock), Ok(advance)) = (state.test_clock.as_ref(), serde_json::from_slice::<Advance>(&body)) else {
+        return ApiError::new("InvalidParameterException", "expected {\"advanceSeconds\": N}").into_response();
+    };
+    clock.advance_seconds(advance.advance_seconds.max(0));
+    Json(serde_json::json!({ "now": state.clock.now().epoch_seconds() })).into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -3,4 +3,4 @@
 pub mod clock;
 pub mod names;
 
-pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock, Timestamp};

@@ -11,7 +11,7 @@ pub enum IdpError {
     ClientNotFound(String),
     #[error("Group not found.")]
     GroupNotFound,
-    #[error("Resource not found: {0}")]
+    #[error("{0}")]
     ResourceNotFound(String),
     #[error("User does not exist.")]
     UserNotFound,
@@ -37,6 +37,26 @@ pub enum IdpError {
     UnsupportedUserState(String),
     #[error("{0}")]
     CodeDeliveryFailure(String),
+    #[error("Invalid verification code provided, please try again.")]
+    CodeMismatch,
+    #[error("Invalid code provided, please request a code again.")]
+    ExpiredCode,
+    #[error("Too many failed attempts.")]
+    TooManyFailedAttempts,
+    #[error("User is not confirmed.")]
+    UserNotConfirmed,
+    #[error("Password reset required for the user")]
+    PasswordResetRequired,
+    #[error("The password was used recently and cannot be reused.")]
+    PasswordHistoryViolation,
+    #[error("{0}")]
+    RefreshTokenReuse(String),
+    #[error("{0}")]
+    UnsupportedTokenType(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("The resource was modified concurrently; retry the request.")]
     ConcurrentModification,
     /// A failure that is not the caller's fault; the detail is logged, never sent.

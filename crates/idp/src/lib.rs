@@ -4,16 +4,27 @@
 //!
 //! **Architecture invariant:** no HTTP and no SQL here; time comes from the [`Clock`].
 
+mod attribute_updates;
 mod attributes;
+mod auth;
+mod client_auth;
 mod clients;
+mod codes;
 mod error;
 mod groups;
+mod lockout;
 mod messages;
+mod notify;
 mod page;
 mod password_policy;
 mod pool_config;
 mod pools;
 mod schema;
+mod self_service;
+mod sessions;
+mod signing_keys;
+mod signup;
+mod tokens;
 mod user_filter;
 mod user_record;
 mod users;
@@ -46,6 +57,7 @@ pub struct Idp {
     master_key: Arc<MasterKey>,
     messenger: Arc<dyn Messenger>,
     settings: Arc<IdpSettings>,
+    keys: Arc<signing_keys::KeyCache>,
 }
 
 impl Idp {
@@ -57,7 +69,7 @@ impl Idp {
         messenger: Arc<dyn Messenger>,
         settings: IdpSettings,
     ) -> Self {
-        Idp { store, clock, hasher, master_key, messenger, settings: Arc::new(settings) }
+        Idp { store, clock, hasher, master_key, messenger, settings: Arc::new(settings), keys: Default::default() }
     }
 
     pub fn settings(&self) -> &IdpSettings {

@@ -14,6 +14,9 @@ pub(crate) struct PoolDoc {
     pub pool: UserPoolType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa: Option<MfaDoc>,
+    /// Signing keys, private halves sealed (see `signing_keys`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<crate::signing_keys::PoolKey>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

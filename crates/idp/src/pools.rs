@@ -20,7 +20,7 @@ impl Idp {
         Ok(Pool { record, doc })
     }
 
-    async fn save_pool(&self, mut pool: Pool) -> IdpResult<Pool> {
+    pub(crate) async fn save_pool(&self, mut pool: Pool) -> IdpResult<Pool> {
         pool.record.config = serde_json::to_string(&pool.doc).map_err(internal)?;
         pool.record.version += 1;
         pool.record.updated_ms = self.now_ms();
@@ -186,14 +186,16 @@ impl Idp {
         Ok(GetCSVHeaderResponse { user_pool_id: Some(pool.record.id), csv_header: Some(header) })
     }
 
+    /// The pool an ARN names; an ARN of another account or region names nothing here.
     async fn pool_of_arn(&self, arn: Option<&str>) -> IdpResult<Pool> {
         let arn = arn.unwrap_or_default();
-        let id = pool_id_from_arn(arn)
-            .ok_or_else(|| IdpError::ResourceNotFound(format!("Resource {arn} does not exist.")))?;
+        let missing = || IdpError::ResourceNotFound(format!("Resource {arn} does not exist."));
+        let id = pool_id_from_arn(arn).ok_or_else(missing)?;
+        if arn != user_pool_arn(&self.settings.region, &self.settings.account_id, id) {
+            return Err(missing());
+        }
         match self.load_pool(id).await {
-            Err(IdpError::PoolNotFound(_)) => {
-                Err(IdpError::ResourceNotFound(format!("Resource {arn} does not exist.")))
-            }
+            Err(IdpError::PoolNotFound(_)) => Err(missing()),
             other => other,
         }
     }

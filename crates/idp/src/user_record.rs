@@ -25,6 +25,25 @@ pub(crate) struct UserData {
     /// Previous password hashes, newest first, for PasswordHistorySize.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub password_history: Vec<String>,
+    /// Outstanding one-time codes by purpose (see `codes`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub codes: BTreeMap<String, crate::codes::StoredCode>,
+    /// Consecutive failed sign-ins and the lockout they caused (see `lockout`).
+    #[serde(default, skip_serializing_if = "crate::lockout::Lockout::is_clear")]
+    pub lockout: crate::lockout::Lockout,
+    /// Per-action request counts in the current hour, for Cognito's per-user limits.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rate: BTreeMap<String, (i64, u32)>,
+    /// Attribute values waiting for verification before they replace the current ones
+    /// (UserAttributeUpdateSettings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, String>,
+    /// Legacy SMS MFA settings (SetUserSettings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_options: Option<Vec<cognate_wire::idp::types::MFAOptionType>>,
+    /// When the temporary password expires (FORCE_CHANGE_PASSWORD users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_expires_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,12 +105,11 @@ pub(crate) fn username_key(pool: &PoolDoc, username: &str) -> String {
     if pool.case_sensitive() { username.to_owned() } else { username.to_lowercase() }
 }
 
-/// The lookup form of an alias value. Email addresses are matched case-insensitively
-/// everywhere; preferred_username follows the pool's case sensitivity.
+/// The lookup form of an alias value: email and preferred_username follow the pool's case
+/// sensitivity (UsernameConfiguration covers aliases too); phone numbers are exact.
 pub(crate) fn alias_key(pool: &PoolDoc, kind: &str, value: &str) -> String {
     match kind {
-        "email" => value.to_lowercase(),
-        "preferred_username" => username_key(pool, value),
+        "email" | "preferred_username" => username_key(pool, value),
         _ => value.to_owned(),
     }
 }

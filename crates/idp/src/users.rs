@@ -63,14 +63,19 @@ impl Idp {
         set_username_attribute(&pool.doc, &mut user, &given)?;
         attributes::check_required(&pool.doc, &user)?;
         let temporary = temporary_password(&pool.doc, req.temporary_password.as_deref())?;
-        self.set_password(&mut user, &temporary).await?;
+        if req.message_action.as_deref() != Some("SUPPRESS") {
+            for medium in req.desired_delivery_mediums.as_deref().unwrap_or_default() {
+                check_medium_destination(&user, medium)?;
+            }
+        }
+        self.set_temporary_password(&pool, &mut user, &temporary).await?;
         let write = user.to_write(&pool.doc, None)?;
         let username_pool = !pool.doc.username_attributes().is_empty();
         match self.store.write_users(std::slice::from_ref(&write)).await {
             Err(StoreError::Conflict(what))
                 if what.starts_with("alias:") && req.force_alias_creation == Some(true) && !username_pool =>
             {
-                self.take_over_alias(&pool, &user, &what).await?
+                self.move_alias(&pool, &mut user, what.trim_start_matches("alias:")).await?
             }
             other => other.map_err(|e| conflict_error(e, username_pool))?,
         }
@@ -81,7 +86,7 @@ impl Idp {
         Ok(AdminCreateUserResponse { user: Some(user.to_user_type(None)) })
     }
 
-    fn new_user(&self, pool: &Pool, given: &str) -> IdpResult<User> {
+    pub(crate) fn new_user(&self, pool: &Pool, given: &str) -> IdpResult<User> {
         let sub = cognate_crypto::random::uuid_v4();
         let username = if pool.doc.username_attributes().is_empty() {
             check_free_form_username(&pool.doc, given)?;
@@ -111,18 +116,21 @@ impl Idp {
         Ok(user)
     }
 
-    /// ForceAliasCreation: the alias moves to the new user and is no longer verified on the
-    /// user who had it; both writes commit together.
-    async fn take_over_alias(&self, pool: &Pool, user: &User, what: &str) -> IdpResult<()> {
-        let kind = what.trim_start_matches("alias:");
+    /// ForceAliasCreation: the alias moves to `user` and is no longer verified on the user who
+    /// had it; both writes commit together. `user` may be new (version 0) or stored.
+    pub(crate) async fn move_alias(&self, pool: &Pool, user: &mut User, kind: &str) -> IdpResult<()> {
         let key = alias_key(&pool.doc, kind, user.attr(kind).unwrap_or_default());
         let previous =
             self.store.get_user_by_alias(&pool.record.id, kind, &key).await?.ok_or(IdpError::ConcurrentModification)?;
         let mut previous = User::from_record(previous)?;
         previous.attributes.insert(format!("{kind}_verified"), "false".into());
         previous.record.updated_ms = self.now_ms();
-        let writes = [previous.to_write(&pool.doc, Some(previous.record.version))?, user.to_write(&pool.doc, None)?];
-        self.store.write_users(&writes).await.map_err(|e| conflict_error(e, false))
+        let expected = (user.record.version > 0).then_some(user.record.version);
+        let writes =
+            [previous.to_write(&pool.doc, Some(previous.record.version))?, user.to_write(&pool.doc, expected)?];
+        self.store.write_users(&writes).await.map_err(|e| conflict_error(e, false))?;
+        user.record.version = writes[1].user.version;
+        Ok(())
     }
 
     async fn resend_invitation(
@@ -139,7 +147,7 @@ impl Idp {
             )));
         }
         let temporary = temporary_password(&pool.doc, req.temporary_password.as_deref())?;
-        self.set_password(&mut user, &temporary).await?;
+        self.set_temporary_password(pool, &mut user, &temporary).await?;
         self.save_user(pool, &mut user).await?;
         self.send_invitation(pool, &user, &temporary, req.desired_delivery_mediums.as_deref()).await?;
         Ok(AdminCreateUserResponse { user: Some(user.to_user_type(None)) })
@@ -192,6 +200,15 @@ impl Idp {
         Ok(())
     }
 
+    /// Sets a temporary password: the user must choose a new one at sign-in, within the
+    /// pool's TemporaryPasswordValidityDays.
+    async fn set_temporary_password(&self, pool: &Pool, user: &mut User, password: &str) -> IdpResult<()> {
+        self.set_password(user, password).await?;
+        let days = pool.doc.password_policy().temporary_password_validity_days.filter(|d| *d > 0).unwrap_or(7);
+        user.data.temporary_expires_ms = Some(self.now_ms() + days * 86_400_000);
+        Ok(())
+    }
+
     pub(crate) async fn set_password(&self, user: &mut User, password: &str) -> IdpResult<()> {
         let hash = self.hasher.hash(password).await.map_err(crate::error::internal)?;
         if let Some(old) = user.data.password_hash.replace(hash) {
@@ -211,7 +228,7 @@ impl Idp {
             user_last_modified_date: Some(user.record.updated_ms as f64 / 1000.0),
             enabled: Some(user.record.enabled),
             user_status: Some(user.record.status.clone()),
-            mfa_options: None,
+            mfa_options: user.data.mfa_options.clone(),
             preferred_mfa_setting: None,
             user_mfa_setting_list: None,
         })
@@ -219,6 +236,7 @@ impl Idp {
 
     pub async fn admin_delete_user(&self, req: AdminDeleteUserRequest) -> IdpResult<AdminDeleteUserResponse> {
         let (pool, user) = self.pool_and_user(req.user_pool_id.as_deref(), req.username.as_deref()).await?;
+        self.store.revoke_user_families(&pool.record.id, &user.record.sub).await?;
         self.store.delete_user(&pool.record.id, &user.record.sub).await?;
         Ok(AdminDeleteUserResponse {})
     }
@@ -244,9 +262,9 @@ impl Idp {
         req: AdminUpdateUserAttributesRequest,
     ) -> IdpResult<AdminUpdateUserAttributesResponse> {
         let (pool, mut user) = self.pool_and_user(req.user_pool_id.as_deref(), req.username.as_deref()).await?;
-        attributes::apply(&pool.doc, &mut user, req.user_attributes.as_deref().unwrap_or_default(), Mode::Update)?;
-        attributes::check_required(&pool.doc, &user)?;
+        let sends = self.stage_attribute_updates(&pool, &mut user, req.user_attributes.unwrap_or_default(), true)?;
         self.save_user(&pool, &mut user).await?;
+        self.send_update_codes(&pool, &user, sends).await?;
         Ok(AdminUpdateUserAttributesResponse {})
     }
 
@@ -267,8 +285,14 @@ impl Idp {
         let (pool, mut user) = self.pool_and_user(req.user_pool_id.as_deref(), req.username.as_deref()).await?;
         let password = req.password.unwrap_or_default();
         password_policy::check(&pool.doc.password_policy(), &password)?;
-        self.set_password(&mut user, &password).await?;
-        user.record.status = if req.permanent == Some(true) { "CONFIRMED" } else { "FORCE_CHANGE_PASSWORD" }.into();
+        if req.permanent == Some(true) {
+            self.set_password(&mut user, &password).await?;
+            user.data.temporary_expires_ms = None;
+            user.record.status = "CONFIRMED".into();
+        } else {
+            self.set_temporary_password(&pool, &mut user, &password).await?;
+            user.record.status = "FORCE_CHANGE_PASSWORD".into();
+        }
         self.save_user(&pool, &mut user).await?;
         Ok(AdminSetUserPasswordResponse {})
     }
@@ -325,6 +349,19 @@ impl Idp {
             }
         }
         Ok(ListUsersResponse { users: Some(users), pagination_token: token })
+    }
+}
+
+/// A delivery medium the caller asked for must have somewhere to go.
+fn check_medium_destination(user: &User, medium: &str) -> IdpResult<()> {
+    match medium {
+        "EMAIL" if user.attr("email").is_none() => {
+            Err(invalid("No email provided but desired delivery medium was Email"))
+        }
+        "SMS" if user.attr("phone_number").is_none() => {
+            Err(invalid("No phone_number provided but desired delivery medium was Sms"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -397,7 +434,7 @@ fn check_free_form_username(pool: &PoolDoc, username: &str) -> IdpResult<()> {
 }
 
 /// With UsernameAttributes, the given username is the user's email or phone number.
-fn set_username_attribute(pool: &PoolDoc, user: &mut User, given: &str) -> IdpResult<()> {
+pub(crate) fn set_username_attribute(pool: &PoolDoc, user: &mut User, given: &str) -> IdpResult<()> {
     let kinds = pool.username_attributes();
     if kinds.is_empty() {
         return Ok(());

@@ -16,6 +16,24 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Manage signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Replace a pool's token signing keys. Old public keys stay in the JWKS until the
+    /// tokens they signed have expired.
+    Rotate {
+        /// The user pool id.
+        #[arg(long)]
+        pool: String,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
 }
 
 /// The same struct is read from the `--config` file, so a file key is spelled like its option.
@@ -62,6 +80,20 @@ pub struct ServeArgs {
     /// argon2id lanes [default: 1].
     #[arg(long, env = "COGNATE_ARGON2_PARALLELISM")]
     pub argon2_parallelism: Option<u32>,
+    /// SMTP server for email: `smtp://[user:pass@]host[:port]`, `smtps://…` for TLS
+    /// (without it, emails are written to the log).
+    #[arg(long, env = "COGNATE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Default sender address [default: no-reply@localhost]; a pool's EmailConfiguration.From wins.
+    #[arg(long, env = "COGNATE_EMAIL_FROM")]
+    pub email_from: Option<String>,
+    /// URL that receives SMS messages as JSON POSTs (without it, SMS are written to the log).
+    #[arg(long, env = "COGNATE_SMS_WEBHOOK", hide_env_values = true)]
+    pub sms_webhook: Option<String>,
+    /// Serve `POST /_cognate/test/clock` so tests can move the server's clock forward.
+    /// Never enable this in production.
+    #[arg(long, env = "COGNATE_ENABLE_TEST_CLOCK", num_args = 0..=1, default_missing_value = "true")]
+    pub enable_test_clock: Option<bool>,
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "COGNATE_LOG_FORMAT")]
     pub log_format: Option<String>,

@@ -20,6 +20,8 @@ pub struct Config {
     pub admin: Option<(String, String)>,
     pub password: PasswordParams,
     pub log_json: bool,
+    pub delivery: cognate_delivery::DeliveryConfig,
+    pub test_clock: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -55,7 +57,11 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             argon2_memory_kib,
             argon2_iterations,
             argon2_parallelism,
-            log_format
+            log_format,
+            smtp_url,
+            email_from,
+            sms_webhook,
+            enable_test_clock
         ]
     )
 }
@@ -111,6 +117,12 @@ impl Config {
                 parallelism: a.argon2_parallelism.unwrap_or(defaults.parallelism),
             },
             log_json,
+            delivery: cognate_delivery::DeliveryConfig {
+                smtp_url: a.smtp_url,
+                email_from: a.email_from.unwrap_or_else(|| "no-reply@localhost".into()),
+                sms_webhook: a.sms_webhook,
+            },
+            test_clock: a.enable_test_clock.unwrap_or(false),
         })
     }
 

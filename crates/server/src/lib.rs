@@ -6,9 +6,9 @@ pub mod keys;
 
 use anyhow::Context;
 use cognate_api::{AdminKeys, AppState};
-use cognate_core::{Clock, SystemClock};
+use cognate_core::{Clock, OffsetClock, SystemClock};
 use cognate_crypto::PasswordHasher;
-use cognate_idp::{Idp, IdpSettings, LogMessenger};
+use cognate_idp::{Idp, IdpSettings};
 use config::Config;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,28 +36,45 @@ impl Running {
     }
 }
 
-/// Opens storage, loads keys, binds the listener and starts serving in the background.
-pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+/// The services the server and the maintenance commands share.
+pub struct Services {
+    pub idp: Idp,
+    pub admin: (String, String),
+}
+
+/// Opens storage and loads keys, then assembles the user-pool service.
+pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String) -> anyhow::Result<Services> {
     if config.uses_data_dir() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let master_key = Arc::new(keys::master_key(&config)?);
+    let master_key = Arc::new(keys::master_key(config)?);
     let store = cognate_store_sql::open(&config.database_url).await.context("opening the database")?;
     keys::check_master_key(store.as_ref(), &master_key).await?;
-    let admin = keys::admin_credentials(&config, store.as_ref(), &master_key).await?;
+    let admin = keys::admin_credentials(config, store.as_ref(), &master_key).await?;
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let hasher = PasswordHasher::new(config.password, workers)?;
+    let messenger = Arc::new(cognate_delivery::Delivery::new(config.delivery.clone())?);
+    let settings = IdpSettings { region: config.region.clone(), account_id: config.account_id.clone(), public_url };
+    Ok(Services { idp: Idp::new(store, clock, hasher, master_key, messenger, settings), admin })
+}
+
+/// Opens storage, loads keys, binds the listener and starts serving in the background.
+/// With `config.test_clock`, the given clock is replaced by one tests can move.
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let test_clock = config.test_clock.then(|| Arc::new(OffsetClock::default()));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(c) => {
+            tracing::warn!("the test clock is enabled: anyone can move this server's time");
+            c.clone()
+        }
+        None => clock,
+    };
     let listener =
         tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let hasher = PasswordHasher::new(config.password, workers)?;
-    let settings = IdpSettings {
-        region: config.region.clone(),
-        account_id: config.account_id.clone(),
-        public_url: public_url.clone(),
-    };
-    let idp = Idp::new(store, clock.clone(), hasher, master_key, Arc::new(LogMessenger), settings);
-    let state = AppState { idp: idp.clone(), admin_keys: AdminKeys::new([admin.clone()]), clock };
+    let Services { idp, admin } = services(&config, clock.clone(), public_url.clone()).await?;
+    let state = AppState { idp: idp.clone(), admin_keys: AdminKeys::new([admin.clone()]), clock, test_clock };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = cognate_api::router(state);
     let task = tokio::spawn(async move {
@@ -111,4 +128,14 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// `cognate keys rotate --pool ID`: new signing keys for one pool.
+pub async fn rotate_keys(pool: &str, args: cli::ServeArgs) -> anyhow::Result<()> {
+    let config = Config::resolve(&args)?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let services = services(&config, Arc::new(SystemClock), public_url).await?;
+    let kids = services.idp.rotate_keys(pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("new signing keys for {pool}: {}", kids.join(", "));
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! The `cognate` command line.
 
 use clap::Parser;
-use cognate_server::cli::{Cli, Command};
+use cognate_server::cli::{Cli, Command, KeysCommand};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -15,6 +15,9 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => cognate_server::serve_forever(args).await,
+            Command::Keys { command: KeysCommand::Rotate { pool, serve } } => {
+                cognate_server::rotate_keys(&pool, serve).await
+            }
         }
     });
     match result {

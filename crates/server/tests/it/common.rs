@@ -67,6 +67,12 @@ pub fn config(dir: &ScratchDir) -> Config {
         admin: Some((ADMIN_ID.into(), ADMIN_SECRET.into())),
         password: PasswordParams { memory_kib: 1024, iterations: 1, parallelism: 1 },
         log_json: false,
+        delivery: cognate_delivery::DeliveryConfig {
+            smtp_url: None,
+            email_from: "no-reply@cognate.test".into(),
+            sms_webhook: None,
+        },
+        test_clock: false,
     }
 }
 

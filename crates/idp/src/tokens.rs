@@ -1,0 +1,267 @@
+//! Tokens as Cognito issues them: RS256 ID and access tokens with Cognito's claims, opaque
+//! refresh tokens stored only as digests, and the checks every access-token operation makes.
+
+use crate::client_auth::AppClient;
+use crate::pools::Pool;
+use crate::signing_keys::KeyUse;
+use crate::user_record::User;
+use crate::{Idp, IdpError, IdpResult, error::internal};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use cognate_store::{GroupRecord, RefreshTokenRecord, TokenFamily};
+use cognate_wire::idp::types::AuthenticationResultType;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+pub(crate) const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// Which refresh token, if any, a token response carries.
+#[derive(Debug, Clone)]
+pub(crate) enum Refresh {
+    /// A sign-in: a new family and a new refresh token.
+    NewFamily,
+    /// A refresh without rotation: same family, no new refresh token.
+    Reuse { origin_jti: String },
+    /// A refresh with rotation: same family, a new refresh token.
+    Rotate { origin_jti: String },
+}
+
+/// What the server remembers about a refresh token besides its family.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RefreshData {
+    pub client_id: String,
+    pub sub: String,
+    pub auth_time: i64,
+}
+
+/// The claims of an access token that the user-pool API checks.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub token_use: String,
+    pub exp: i64,
+    #[serde(default)]
+    pub scope: String,
+    pub origin_jti: Option<String>,
+    pub client_id: Option<String>,
+}
+
+pub(crate) fn refresh_digest(token: &str) -> String {
+    cognate_crypto::digest_hex(&[b"refresh-token", token.as_bytes()])
+}
+
+impl Idp {
+    pub(crate) fn issuer(&self, pool_id: &str) -> String {
+        format!("{}/{pool_id}", self.settings.public_url)
+    }
+
+    /// Mints the ID and access tokens (and a refresh token when `refresh` asks for one).
+    pub(crate) async fn issue_tokens(
+        &self,
+        pool: Pool,
+        client: &AppClient,
+        user: &User,
+        auth_time: i64,
+        refresh: Refresh,
+    ) -> IdpResult<AuthenticationResultType> {
+        let pool = self.pool_with_keys(pool).await?;
+        let now_ms = self.now_ms();
+        let now = now_ms / 1000;
+        let (origin_jti, new_family) = match &refresh {
+            Refresh::NewFamily => (cognate_crypto::random::uuid_v4(), true),
+            Refresh::Reuse { origin_jti } | Refresh::Rotate { origin_jti } => (origin_jti.clone(), false),
+        };
+        let refresh_token = match refresh {
+            Refresh::Reuse { .. } => None,
+            _ => Some(self.new_refresh_token(&pool, client, user, &origin_jti, auth_time, new_family).await?),
+        };
+        let groups = self.store.groups_of_user(&pool.record.id, &user.record.sub, None, 100).await?;
+        let event_id = cognate_crypto::random::uuid_v4();
+        let common =
+            Common { pool: &pool, user, groups: &groups, origin_jti: &origin_jti, event_id: &event_id, auth_time, now };
+        let id_claims = self.id_claims(&common, client);
+        let access_claims = self.access_claims(&common, client);
+        let sign = |key_use: KeyUse, claims: &Value| -> IdpResult<String> {
+            let key = pool.doc.active_key(key_use).ok_or_else(|| internal("pool has no signing key"))?;
+            let body = serde_json::to_vec(claims).map_err(internal)?;
+            self.signing_key(&pool.record.id, key)?.sign_jwt(&body).map_err(internal)
+        };
+        Ok(AuthenticationResultType {
+            access_token: Some(sign(KeyUse::Access, &access_claims)?),
+            id_token: Some(sign(KeyUse::Id, &id_claims)?),
+            refresh_token,
+            expires_in: Some(client.access_validity_s()),
+            token_type: Some("Bearer".into()),
+            new_device_metadata: None,
+        })
+    }
+
+    async fn new_refresh_token(
+        &self,
+        pool: &Pool,
+        client: &AppClient,
+        user: &User,
+        origin_jti: &str,
+        auth_time: i64,
+        new_family: bool,
+    ) -> IdpResult<String> {
+        let now = self.now_ms();
+        let expires_ms = now + client.refresh_validity_s() * 1000;
+        if new_family {
+            let family = TokenFamily {
+                origin_jti: origin_jti.to_owned(),
+                pool_id: pool.record.id.clone(),
+                client_id: client.id().to_owned(),
+                sub: user.record.sub.clone(),
+                revoked: false,
+                expires_ms,
+            };
+            self.store.insert_family(&family).await?;
+        }
+        let token = B64URL.encode(cognate_crypto::random::bytes::<48>());
+        let data = RefreshData { client_id: client.id().to_owned(), sub: user.record.sub.clone(), auth_time };
+        let record = RefreshTokenRecord {
+            token_hash: refresh_digest(&token),
+            origin_jti: origin_jti.to_owned(),
+            pool_id: pool.record.id.clone(),
+            created_ms: now,
+            expires_ms,
+            replaced_ms: None,
+            data: serde_json::to_string(&data).map_err(internal)?,
+        };
+        self.store.insert_refresh_token(&record).await?;
+        Ok(token)
+    }
+
+    fn id_claims(&self, c: &Common<'_>, client: &AppClient) -> Value {
+        let mut claims = Map::new();
+        for (name, value) in &c.user.attributes {
+            if name.starts_with("dev:") || !client.can_read(name) && name != "sub" {
+                continue;
+            }
+            claims.insert(name.clone(), attribute_claim(name, value));
+        }
+        c.group_claims(&mut claims, true);
+        claims.insert("iss".into(), json!(self.issuer(&c.pool.record.id)));
+        claims.insert("cognito:username".into(), json!(c.user.record.username));
+        claims.insert("origin_jti".into(), json!(c.origin_jti));
+        claims.insert("aud".into(), json!(client.id()));
+        claims.insert("event_id".into(), json!(c.event_id));
+        claims.insert("token_use".into(), json!("id"));
+        claims.insert("auth_time".into(), json!(c.auth_time));
+        claims.insert("exp".into(), json!(c.now + client.id_validity_s()));
+        claims.insert("iat".into(), json!(c.now));
+        claims.insert("jti".into(), json!(cognate_crypto::random::uuid_v4()));
+        Value::Object(claims)
+    }
+
+    fn access_claims(&self, c: &Common<'_>, client: &AppClient) -> Value {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!(c.user.record.sub));
+        c.group_claims(&mut claims, false);
+        claims.insert("iss".into(), json!(self.issuer(&c.pool.record.id)));
+        claims.insert("client_id".into(), json!(client.id()));
+        claims.insert("origin_jti".into(), json!(c.origin_jti));
+        claims.insert("event_id".into(), json!(c.event_id));
+        claims.insert("token_use".into(), json!("access"));
+        claims.insert("scope".into(), json!(ADMIN_SCOPE));
+        claims.insert("auth_time".into(), json!(c.auth_time));
+        claims.insert("exp".into(), json!(c.now + client.access_validity_s()));
+        claims.insert("iat".into(), json!(c.now));
+        claims.insert("jti".into(), json!(cognate_crypto::random::uuid_v4()));
+        claims.insert("username".into(), json!(c.user.record.username));
+        Value::Object(claims)
+    }
+
+    /// Verifies an access token for the user-pool API and returns its pool, user and claims.
+    /// Signature first (keys of the pool its issuer names, so no pool accepts another's
+    /// tokens), then expiry, scope, revocation and the user's state.
+    pub(crate) async fn authenticate(&self, token: &str) -> IdpResult<(Pool, User, AccessClaims)> {
+        let invalid = || IdpError::NotAuthorized("Invalid Access Token".into());
+        let parsed = cognate_crypto::jws::parse(token).map_err(|_| invalid())?;
+        let claims: AccessClaims = serde_json::from_slice(&parsed.payload).map_err(|_| invalid())?;
+        let prefix = format!("{}/", self.settings.public_url);
+        let pool_id = claims.iss.strip_prefix(&prefix).filter(|p| !p.contains('/')).ok_or_else(invalid)?;
+        let pool = match self.load_pool(pool_id).await {
+            Ok(p) => p,
+            Err(IdpError::PoolNotFound(_)) => return Err(invalid()),
+            Err(e) => return Err(e),
+        };
+        let kid = parsed.kid.as_deref().ok_or_else(invalid)?;
+        let key = self.verification_key(&pool, kid, KeyUse::Access)?.ok_or_else(invalid)?;
+        if !parsed.verify_rs256(&key) || claims.token_use != "access" {
+            return Err(invalid());
+        }
+        if claims.exp <= self.now_ms() / 1000 {
+            return Err(IdpError::NotAuthorized("Access Token has expired".into()));
+        }
+        if !claims.scope.split(' ').any(|s| s == ADMIN_SCOPE) {
+            return Err(IdpError::NotAuthorized("Access Token does not have required scopes".into()));
+        }
+        if let Some(jti) = &claims.origin_jti {
+            if self.store.get_family(jti).await?.is_none_or(|f| f.revoked) {
+                return Err(IdpError::NotAuthorized("Access Token has been revoked".into()));
+            }
+        }
+        let record = self
+            .store
+            .get_user(&pool.record.id, &claims.sub)
+            .await?
+            .ok_or(IdpError::NotAuthorized("User does not exist.".into()))?;
+        if !record.enabled {
+            return Err(IdpError::NotAuthorized("User is disabled.".into()));
+        }
+        Ok((pool, User::from_record(record)?, claims))
+    }
+}
+
+struct Common<'a> {
+    pool: &'a Pool,
+    user: &'a User,
+    groups: &'a [GroupRecord],
+    origin_jti: &'a str,
+    event_id: &'a str,
+    auth_time: i64,
+    now: i64,
+}
+
+impl Common<'_> {
+    /// `cognito:groups` in both tokens; roles and the preferred role in the ID token. The
+    /// preferred role is the lowest-precedence group's, omitted when that is a tie.
+    fn group_claims(&self, claims: &mut Map<String, Value>, with_roles: bool) {
+        if self.groups.is_empty() {
+            return;
+        }
+        claims.insert("cognito:groups".into(), json!(self.groups.iter().map(|g| &g.name).collect::<Vec<_>>()));
+        if !with_roles {
+            return;
+        }
+        let roles: Vec<&String> = self.groups.iter().filter_map(|g| g.role_arn.as_ref()).collect();
+        if roles.is_empty() {
+            return;
+        }
+        claims.insert("cognito:roles".into(), json!(roles));
+        let with_role = || self.groups.iter().filter(|g| g.role_arn.is_some());
+        let best = with_role().filter_map(|g| g.precedence).min();
+        let preferred: Vec<&GroupRecord> = match best {
+            Some(p) => with_role().filter(|g| g.precedence == Some(p)).collect(),
+            None => with_role().collect(),
+        };
+        if let [only] = preferred.as_slice() {
+            claims.insert("cognito:preferred_role".into(), json!(only.role_arn));
+        }
+    }
+}
+
+/// Attribute values as ID-token claims: verified flags as booleans, `updated_at` as a
+/// number, `address` as an object, `identities` as parsed JSON, everything else a string.
+fn attribute_claim(name: &str, value: &str) -> Value {
+    match name {
+        "email_verified" | "phone_number_verified" => json!(value == "true"),
+        "updated_at" => value.parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(value)),
+        "address" => json!({ "formatted": value }),
+        "identities" => serde_json::from_str(value).unwrap_or_else(|_| json!(value)),
+        _ => json!(value),
+    }
+}
