@@ -126,11 +126,22 @@ def test_unknown_attribute_is_rejected(idp, pool, make_user, name):
     assert_no_user(idp, pool, username)
 
 
-def test_required_attribute_must_be_given(idp, make_pool, make_user):
+def test_required_attributes_are_not_enforced_at_admin_create(idp, make_pool, make_user):
+    # AdminCreateUser docs: "You can create a user without specifying any attributes other
+    # than Username"; the user supplies required ones at the NEW_PASSWORD_REQUIRED challenge.
     pool = make_pool(Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}])["Id"]
     username = uniq("noemail")
+    make_user(pool, username=username, attributes={"name": "No Email"})
+    user = idp.admin_get_user(UserPoolId=pool, Username=username)
+    assert "email" not in {a["Name"] for a in user["UserAttributes"]}
+
+
+def test_email_verified_needs_an_email(idp, pool, make_user):
+    # AdminCreateUser docs: "You must provide a value for email when you want to set
+    # email_verified to true".
+    username = uniq("verifiednothing")
     with pytest.raises(idp.exceptions.InvalidParameterException):
-        make_user(pool, username=username, attributes={"name": "No Email"})
+        make_user(pool, username=username, attributes={"email_verified": "true"})
     assert_no_user(idp, pool, username)
 
 

@@ -29,6 +29,7 @@ const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
 pub struct AppState {
     pub idp: Idp,
     pub admin_keys: AdminKeys,
+    /// The clock SigV4 signatures are judged by.
     pub clock: Arc<dyn Clock>,
     /// Present only with `--enable-test-clock`: lets tests move time forward over HTTP.
     pub test_clock: Option<Arc<OffsetClock>>,
@@ -88,7 +89,7 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Response {
         return ApiError::new("InvalidParameterException", "expected {\"advanceSeconds\": N}").into_response();
     };
     clock.advance_seconds(advance.advance_seconds.max(0));
-    Json(serde_json::json!({ "now": state.clock.now().epoch_seconds() })).into_response()
+    Json(serde_json::json!({ "now": clock.now().epoch_seconds() })).into_response()
 }
 
 async fn not_found() -> ApiError {

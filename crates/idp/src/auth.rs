@@ -55,7 +55,7 @@ impl Idp {
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
                 return Err(invalid("Initiate Auth method not supported."));
             }
-            other => return Err(unsupported_flow(other)),
+            other => return Err(unsupported_flow(other, &client)),
         };
         Ok(auth_response!(InitiateAuthResponse, step))
     }
@@ -72,7 +72,7 @@ impl Idp {
             flow @ ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH") => return Err(not_enabled(flow)),
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(pool, &client, &params).await?,
             "USER_PASSWORD_AUTH" => return Err(invalid("Initiate Auth method not supported.")),
-            other => return Err(unsupported_flow(other)),
+            other => return Err(unsupported_flow(other, &client)),
         };
         Ok(auth_response!(AdminInitiateAuthResponse, step))
     }
@@ -82,7 +82,8 @@ impl Idp {
     pub(crate) async fn sign_in_user(&self, pool: &Pool, client: &AppClient, username: &str) -> IdpResult<User> {
         match self.resolve_user(pool, username).await {
             Err(IdpError::UserNotFound) if client.hides_users() => {
-                let _ = self.hasher.verify("not the password", DUMMY_HASH).await;
+                let dummy = self.dummy_hash().await?;
+                let _ = self.hasher.verify("not the password", &dummy).await;
                 Err(IdpError::NotAuthorized("Incorrect username or password.".into()))
             }
             other => other,
@@ -99,6 +100,19 @@ impl Idp {
         client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &hash_names(username, &user))?;
         self.verify_password(&pool, &mut user, password).await?;
         self.after_first_factor(pool, client, user).await
+    }
+
+    /// A hash of a random password made with this server's parameters, verified against when
+    /// the user does not exist so that answer costs what a wrong password costs.
+    async fn dummy_hash(&self) -> IdpResult<String> {
+        let hash = self
+            .dummy_hash
+            .get_or_try_init(|| async {
+                let password = hex::encode(cognate_crypto::random::bytes::<16>());
+                self.hasher.hash(&password).await.map_err(internal)
+            })
+            .await?;
+        Ok(hash.clone())
     }
 
     /// Checks the password with lockout accounting; saves the user's counters either way.
@@ -227,6 +241,10 @@ impl Idp {
         let record = self.store.get_user(&pool.record.id, &state.sub).await?.ok_or(IdpError::UserNotFound)?;
         let mut user = User::from_record(record)?;
         let typed = responses.get("USERNAME").map(String::as_str).unwrap_or(&user.record.username).to_owned();
+        // The session belongs to one user; an answer naming another is refused.
+        if self.resolve_user(&pool, &typed).await.map(|u| u.record.sub) != Ok(user.record.sub.clone()) {
+            return Err(IdpError::NotAuthorized("Invalid session for the user.".into()));
+        }
         client.check_secret_hash(responses.get("SECRET_HASH").map(String::as_str), &hash_names(&typed, &user))?;
         let password = param(&responses, "NEW_PASSWORD")?;
         password_policy::check(&pool.doc.password_policy(), password)?;
@@ -294,10 +312,10 @@ impl Idp {
         if data.client_id != client.id() || record.pool_id != pool.record.id || record.expires_ms <= now {
             return Err(invalid());
         }
-        if let (Some(grace), Some(replaced)) = (rotation, record.replaced_ms) {
-            if now > replaced + grace * 1000 {
-                return Err(IdpError::RefreshTokenReuse("Refresh token has already been used.".into()));
-            }
+        if let (Some(grace), Some(replaced)) = (rotation, record.replaced_ms)
+            && now > replaced + grace * 1000
+        {
+            return Err(IdpError::RefreshTokenReuse("Refresh token has already been used.".into()));
         }
         if self.store.get_family(&record.origin_jti).await?.is_none_or(|f| f.revoked) {
             return Err(IdpError::NotAuthorized("Refresh Token has been revoked".into()));
@@ -335,16 +353,14 @@ pub(crate) fn not_writable() -> IdpError {
     IdpError::NotAuthorized("A client attempted to write unauthorized attribute".into())
 }
 
-fn unsupported_flow(flow: &str) -> IdpError {
+/// Flows Cognate does not run yet: a disabled one still says so first, as Cognito would.
+fn unsupported_flow(flow: &str, client: &AppClient) -> IdpError {
     match flow {
+        "USER_SRP_AUTH" if !client.allows(Flow::UserSrp) => not_enabled(flow),
+        "CUSTOM_AUTH" if !client.allows(Flow::Custom) => not_enabled(flow),
         "USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH" => {
             IdpError::Unsupported(format!("Cognate does not support {flow} yet."))
         }
         _ => invalid(format!("Invalid AuthFlow {flow}")),
     }
 }
-
-/// A real argon2id hash of a random password, verified against when the user does not exist
-/// so that answer takes as long as a wrong password.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$wtAh8VMb3jzW4eXHw3rsMlzQSBk4w3a8N2wUJF3ptEI";

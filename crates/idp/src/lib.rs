@@ -58,6 +58,7 @@ pub struct Idp {
     messenger: Arc<dyn Messenger>,
     settings: Arc<IdpSettings>,
     keys: Arc<signing_keys::KeyCache>,
+    dummy_hash: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Idp {
@@ -69,7 +70,16 @@ impl Idp {
         messenger: Arc<dyn Messenger>,
         settings: IdpSettings,
     ) -> Self {
-        Idp { store, clock, hasher, master_key, messenger, settings: Arc::new(settings), keys: Default::default() }
+        Idp {
+            store,
+            clock,
+            hasher,
+            master_key,
+            messenger,
+            settings: Arc::new(settings),
+            keys: Default::default(),
+            dummy_hash: Default::default(),
+        }
     }
 
     pub fn settings(&self) -> &IdpSettings {

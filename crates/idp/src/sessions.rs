@@ -4,7 +4,7 @@
 use crate::client_auth::AppClient;
 use crate::{Idp, IdpError, IdpResult, error::internal};
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::engine::general_purpose::STANDARD as B64;
 use cognate_store::SessionRecord;
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,8 @@ impl Idp {
         client: &AppClient,
         state: &SessionState,
     ) -> IdpResult<String> {
-        let value = B64URL.encode(cognate_crypto::random::bytes::<48>());
+        // Standard base64 never starts with `-`, which command-line parsers take for a flag.
+        let value = B64.encode(cognate_crypto::random::bytes::<48>());
         let record = SessionRecord {
             id_hash: digest(&value),
             pool_id: pool_id.to_owned(),

@@ -24,7 +24,7 @@ fn auto_verify_destination(pool: &Pool, user: &User) -> Option<Destination> {
 
 /// Where recovery codes go, by the pool's AccountRecoverySetting (default: verified phone,
 /// then verified email).
-fn recovery_destination(pool: &Pool, user: &User) -> IdpResult<Destination> {
+pub(crate) fn recovery_destination(pool: &Pool, user: &User) -> IdpResult<Destination> {
     let ordered: Vec<String> = match &pool.doc.pool.account_recovery_setting {
         Some(s) => {
             let mut m = s.recovery_mechanisms.clone().unwrap_or_default();

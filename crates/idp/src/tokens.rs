@@ -47,6 +47,16 @@ pub(crate) struct AccessClaims {
     pub client_id: Option<String>,
 }
 
+/// 64 URL-safe characters that never start with `-` (command-line parsers read that as a flag).
+fn opaque_token() -> String {
+    loop {
+        let token = B64URL.encode(cognate_crypto::random::bytes::<48>());
+        if !token.starts_with('-') {
+            return token;
+        }
+    }
+}
+
 pub(crate) fn refresh_digest(token: &str) -> String {
     cognate_crypto::digest_hex(&[b"refresh-token", token.as_bytes()])
 }
@@ -119,7 +129,7 @@ impl Idp {
             };
             self.store.insert_family(&family).await?;
         }
-        let token = B64URL.encode(cognate_crypto::random::bytes::<48>());
+        let token = opaque_token();
         let data = RefreshData { client_id: client.id().to_owned(), sub: user.record.sub.clone(), auth_time };
         let record = RefreshTokenRecord {
             token_hash: refresh_digest(&token),
@@ -199,10 +209,10 @@ impl Idp {
         if !claims.scope.split(' ').any(|s| s == ADMIN_SCOPE) {
             return Err(IdpError::NotAuthorized("Access Token does not have required scopes".into()));
         }
-        if let Some(jti) = &claims.origin_jti {
-            if self.store.get_family(jti).await?.is_none_or(|f| f.revoked) {
-                return Err(IdpError::NotAuthorized("Access Token has been revoked".into()));
-            }
+        if let Some(jti) = &claims.origin_jti
+            && self.store.get_family(jti).await?.is_none_or(|f| f.revoked)
+        {
+            return Err(IdpError::NotAuthorized("Access Token has been revoked".into()));
         }
         let record = self
             .store

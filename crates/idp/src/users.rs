@@ -61,7 +61,15 @@ impl Idp {
         let mut user = self.new_user(&pool, &given)?;
         attributes::apply(&pool.doc, &mut user, req.user_attributes.as_deref().unwrap_or_default(), Mode::Create)?;
         set_username_attribute(&pool.doc, &mut user, &given)?;
-        attributes::check_required(&pool.doc, &user)?;
+        // Required attributes are not enforced here: the user supplies the missing ones when
+        // answering NEW_PASSWORD_REQUIRED, as Cognito documents.
+        for contact in ["email", "phone_number"] {
+            if user.is_verified(contact) && user.attr(contact).is_none() {
+                return Err(invalid(format!(
+                    "You must provide a value for {contact} when you set {contact}_verified to true."
+                )));
+            }
+        }
         let temporary = temporary_password(&pool.doc, req.temporary_password.as_deref())?;
         if req.message_action.as_deref() != Some("SUPPRESS") {
             for medium in req.desired_delivery_mediums.as_deref().unwrap_or_default() {
@@ -244,7 +252,12 @@ impl Idp {
     async fn set_enabled(&self, pool_id: Option<&str>, username: Option<&str>, enabled: bool) -> IdpResult<()> {
         let (pool, mut user) = self.pool_and_user(pool_id, username).await?;
         user.record.enabled = enabled;
-        self.save_user(&pool, &mut user).await
+        self.save_user(&pool, &mut user).await?;
+        // Disabling revokes every token the user holds, as Cognito documents.
+        if !enabled {
+            self.store.revoke_user_families(&pool.record.id, &user.record.sub).await?;
+        }
+        Ok(())
     }
 
     pub async fn admin_enable_user(&self, req: AdminEnableUserRequest) -> IdpResult<AdminEnableUserResponse> {
@@ -297,20 +310,18 @@ impl Idp {
         Ok(AdminSetUserPasswordResponse {})
     }
 
-    /// Marks the user RESET_REQUIRED: the next sign-in is refused until the user completes
-    /// the forgot-password flow, which needs a verified email or phone number to reach them.
+    /// Marks the user RESET_REQUIRED and sends a password-reset code: the next sign-in is
+    /// refused until the user completes ConfirmForgotPassword with it (or a newer code).
     pub async fn admin_reset_user_password(
         &self,
         req: AdminResetUserPasswordRequest,
     ) -> IdpResult<AdminResetUserPasswordResponse> {
         let (pool, mut user) = self.pool_and_user(req.user_pool_id.as_deref(), req.username.as_deref()).await?;
-        if !user.is_verified("email") && !user.is_verified("phone_number") {
-            return Err(invalid(
-                "Cannot reset password for the user as there is no registered/verified email or phone_number",
-            ));
-        }
+        let to = crate::signup::recovery_destination(&pool, &user)?;
+        let code = crate::codes::issue(&mut user, crate::codes::Purpose::ForgotPassword, self.now_ms());
         user.record.status = "RESET_REQUIRED".into();
         self.save_user(&pool, &mut user).await?;
+        self.send_code(&pool, &user, &to, &code, "admin-reset-password").await?;
         Ok(AdminResetUserPasswordResponse {})
     }
 

@@ -62,6 +62,9 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
 /// With `config.test_clock`, the given clock is replaced by one tests can move.
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let test_clock = config.test_clock.then(|| Arc::new(OffsetClock::default()));
+    // Callers sign with real time, so SigV4 keeps the wall clock even when tests shift the
+    // domain's clock.
+    let wall = clock.clone();
     let clock: Arc<dyn Clock> = match &test_clock {
         Some(c) => {
             tracing::warn!("the test clock is enabled: anyone can move this server's time");
@@ -74,7 +77,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     let addr = listener.local_addr()?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let Services { idp, admin } = services(&config, clock.clone(), public_url.clone()).await?;
-    let state = AppState { idp: idp.clone(), admin_keys: AdminKeys::new([admin.clone()]), clock, test_clock };
+    let state = AppState { idp: idp.clone(), admin_keys: AdminKeys::new([admin.clone()]), clock: wall, test_clock };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = cognate_api::router(state);
     let task = tokio::spawn(async move {
