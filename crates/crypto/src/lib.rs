@@ -6,6 +6,7 @@ pub mod master_key;
 pub mod password;
 pub mod random;
 pub mod sigv4;
+pub mod srp;
 
 pub use master_key::{MasterKey, MasterKeyError};
 pub use password::{PasswordHasher, PasswordParams};
