@@ -35,7 +35,8 @@ macro_rules! auth_response {
             Step::Challenge { name, parameters, session } => $ty {
                 challenge_name: Some(name),
                 challenge_parameters: Some(parameters),
-                session: Some(session),
+                // SRP challenges carry their state in SECRET_BLOCK and need no Session.
+                session: (!session.is_empty()).then_some(session),
                 ..Default::default()
             },
         }
@@ -52,6 +53,7 @@ impl Idp {
             }
             "USER_PASSWORD_AUTH" => return Err(not_enabled("USER_PASSWORD_AUTH")),
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(pool, &client, &params).await?,
+            "USER_SRP_AUTH" => self.srp_challenge(&pool, &client, &params).await?,
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
                 return Err(invalid("Initiate Auth method not supported."));
             }
@@ -71,6 +73,7 @@ impl Idp {
             }
             flow @ ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH") => return Err(not_enabled(flow)),
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(pool, &client, &params).await?,
+            "USER_SRP_AUTH" => self.srp_challenge(&pool, &client, &params).await?,
             "USER_PASSWORD_AUTH" => return Err(invalid("Initiate Auth method not supported.")),
             other => return Err(unsupported_flow(other, &client)),
         };
@@ -170,6 +173,7 @@ impl Idp {
             client_id: client.id().into(),
             sub: user.record.sub.clone(),
             auth_time: 0,
+            srp: None,
         };
         let session = self.new_session(&pool.record.id, client, &state).await?;
         let parameters = BTreeMap::from([
@@ -226,6 +230,7 @@ impl Idp {
     ) -> IdpResult<Step> {
         match challenge {
             "NEW_PASSWORD_REQUIRED" => self.answer_new_password(pool, client, session, responses).await,
+            "PASSWORD_VERIFIER" => self.answer_password_verifier(pool, client, &responses).await,
             other => Err(IdpError::Unsupported(format!("Cognate does not support the {other} challenge yet."))),
         }
     }

@@ -24,6 +24,7 @@ mod self_service;
 mod sessions;
 mod signing_keys;
 mod signup;
+mod srp_auth;
 mod tokens;
 mod user_filter;
 mod user_record;

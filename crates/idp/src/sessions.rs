@@ -15,6 +15,9 @@ pub(crate) struct SessionState {
     pub client_id: String,
     pub sub: String,
     pub auth_time: i64,
+    /// The server's half of an SRP exchange (PASSWORD_VERIFIER, DEVICE_PASSWORD_VERIFIER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srp: Option<crate::srp_auth::SrpState>,
 }
 
 fn digest(session: &str) -> String {

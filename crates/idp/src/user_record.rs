@@ -41,6 +41,9 @@ pub(crate) struct UserData {
     /// Legacy SMS MFA settings (SetUserSettings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_options: Option<Vec<cognate_wire::idp::types::MFAOptionType>>,
+    /// The SRP verifier of the current password (see `srp_auth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srp: Option<crate::srp_auth::StoredVerifier>,
     /// When the temporary password expires (FORCE_CHANGE_PASSWORD users).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporary_expires_ms: Option<i64>,

@@ -224,6 +224,7 @@ impl Idp {
             user.data.password_history.truncate(24);
         }
         user.data.password_set_ms = Some(self.now_ms());
+        user.data.srp = Some(self.srp_verifier(user, password));
         Ok(())
     }
 
