@@ -39,17 +39,22 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::AdminDeleteUserAttributes => run!(admin_delete_user_attributes),
         Op::AdminDisableUser => run!(admin_disable_user),
         Op::AdminEnableUser => run!(admin_enable_user),
+        Op::AdminForgetDevice => run!(admin_forget_device),
+        Op::AdminGetDevice => run!(admin_get_device),
         Op::AdminGetUser => run!(admin_get_user),
         Op::AdminInitiateAuth => run!(admin_initiate_auth),
+        Op::AdminListDevices => run!(admin_list_devices),
         Op::AdminListGroupsForUser => run!(admin_list_groups_for_user),
         Op::AdminRemoveUserFromGroup => run!(admin_remove_user_from_group),
         Op::AdminResetUserPassword => run!(admin_reset_user_password),
         Op::AdminRespondToAuthChallenge => run!(admin_respond_to_auth_challenge),
         Op::AdminSetUserPassword => run!(admin_set_user_password),
         Op::AdminSetUserSettings => run!(admin_set_user_settings),
+        Op::AdminUpdateDeviceStatus => run!(admin_update_device_status),
         Op::AdminUpdateUserAttributes => run!(admin_update_user_attributes),
         Op::AdminUserGlobalSignOut => run!(admin_user_global_sign_out),
         Op::ChangePassword => run!(change_password),
+        Op::ConfirmDevice => run!(confirm_device),
         Op::ConfirmForgotPassword => run!(confirm_forgot_password),
         Op::ConfirmSignUp => run!(confirm_sign_up),
         Op::CreateGroup => run!(create_group),
@@ -63,8 +68,10 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::DeleteUserPoolClientSecret => run!(delete_user_pool_client_secret),
         Op::DescribeUserPool => run!(describe_user_pool),
         Op::DescribeUserPoolClient => run!(describe_user_pool_client),
+        Op::ForgetDevice => run!(forget_device),
         Op::ForgotPassword => run!(forgot_password),
         Op::GetCSVHeader => run!(get_csv_header),
+        Op::GetDevice => run!(get_device),
         Op::GetGroup => run!(get_group),
         Op::GetSigningCertificate => run!(get_signing_certificate),
         Op::GetTokensFromRefreshToken => run!(get_tokens_from_refresh_token),
@@ -73,6 +80,7 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::GetUserPoolMfaConfig => run!(get_user_pool_mfa_config),
         Op::GlobalSignOut => run!(global_sign_out),
         Op::InitiateAuth => run!(initiate_auth),
+        Op::ListDevices => run!(list_devices),
         Op::ListGroups => run!(list_groups),
         Op::ListTagsForResource => run!(list_tags_for_resource),
         Op::ListUserPoolClientSecrets => run!(list_user_pool_client_secrets),
@@ -88,23 +96,19 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::SignUp => run!(sign_up),
         Op::TagResource => run!(tag_resource),
         Op::UntagResource => run!(untag_resource),
+        Op::UpdateDeviceStatus => run!(update_device_status),
         Op::UpdateGroup => run!(update_group),
         Op::UpdateUserAttributes => run!(update_user_attributes),
         Op::UpdateUserPool => run!(update_user_pool),
         Op::UpdateUserPoolClient => run!(update_user_pool_client),
         Op::VerifyUserAttribute => run!(verify_user_attribute),
         Op::AdminDisableProviderForUser
-        | Op::AdminForgetDevice
-        | Op::AdminGetDevice
         | Op::AdminLinkProviderForUser
-        | Op::AdminListDevices
         | Op::AdminListUserAuthEvents
         | Op::AdminSetUserMFAPreference
         | Op::AdminUpdateAuthEventFeedback
-        | Op::AdminUpdateDeviceStatus
         | Op::AssociateSoftwareToken
         | Op::CompleteWebAuthnRegistration
-        | Op::ConfirmDevice
         | Op::CreateIdentityProvider
         | Op::CreateManagedLoginBranding
         | Op::CreateResourceServer
@@ -125,13 +129,10 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::DescribeTerms
         | Op::DescribeUserImportJob
         | Op::DescribeUserPoolDomain
-        | Op::ForgetDevice
-        | Op::GetDevice
         | Op::GetIdentityProviderByIdentifier
         | Op::GetLogDeliveryConfiguration
         | Op::GetUICustomization
         | Op::GetUserAuthFactors
-        | Op::ListDevices
         | Op::ListIdentityProviders
         | Op::ListResourceServers
         | Op::ListTerms
@@ -145,7 +146,6 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::StartWebAuthnRegistration
         | Op::StopUserImportJob
         | Op::UpdateAuthEventFeedback
-        | Op::UpdateDeviceStatus
         | Op::UpdateIdentityProvider
         | Op::UpdateManagedLoginBranding
         | Op::UpdateResourceServer

@@ -4,6 +4,7 @@
 
 use crate::attributes::{self, Mode};
 use crate::client_auth::{AppClient, Flow, hash_names};
+use crate::devices;
 use crate::pools::Pool;
 use crate::sessions::SessionState;
 use crate::tokens::{Refresh, RefreshData, refresh_digest};
@@ -11,6 +12,24 @@ use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid, password_policy};
 use cognate_wire::idp::types::*;
 use std::collections::BTreeMap;
+
+/// The device a sign-in names (DEVICE_KEY), if device tracking applies to it at all.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Device {
+    /// AdminInitiateAuth: Cognito does not track devices there.
+    Untracked,
+    New,
+    Known(String),
+}
+
+impl From<&Params> for Device {
+    fn from(params: &Params) -> Self {
+        match params.get("DEVICE_KEY").filter(|k| !k.is_empty()) {
+            Some(key) => Device::Known(key.clone()),
+            None => Device::New,
+        }
+    }
+}
 
 /// The outcome of a first factor: tokens, or a challenge to answer.
 pub(crate) enum Step {
@@ -49,7 +68,7 @@ impl Idp {
         let params = req.auth_parameters.unwrap_or_default();
         let step = match req.auth_flow.as_deref().unwrap_or_default() {
             "USER_PASSWORD_AUTH" if client.allows(Flow::UserPassword) => {
-                self.password_sign_in(pool, &client, &params).await?
+                self.password_sign_in(pool, &client, &params, false).await?
             }
             "USER_PASSWORD_AUTH" => return Err(not_enabled("USER_PASSWORD_AUTH")),
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(pool, &client, &params).await?,
@@ -69,7 +88,7 @@ impl Idp {
         let params = req.auth_parameters.unwrap_or_default();
         let step = match req.auth_flow.as_deref().unwrap_or_default() {
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" if client.allows(Flow::AdminUserPassword) => {
-                self.password_sign_in(pool, &client, &params).await?
+                self.password_sign_in(pool, &client, &params, true).await?
             }
             flow @ ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH") => return Err(not_enabled(flow)),
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(pool, &client, &params).await?,
@@ -93,7 +112,7 @@ impl Idp {
         }
     }
 
-    async fn password_sign_in(&self, pool: Pool, client: &AppClient, params: &Params) -> IdpResult<Step> {
+    async fn password_sign_in(&self, pool: Pool, client: &AppClient, params: &Params, admin: bool) -> IdpResult<Step> {
         let username = param(params, "USERNAME")?;
         let password = param(params, "PASSWORD")?;
         if client.has_secret() && !params.contains_key("SECRET_HASH") {
@@ -102,7 +121,8 @@ impl Idp {
         let mut user = self.sign_in_user(&pool, client, username).await?;
         client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &hash_names(username, &user))?;
         self.verify_password(&pool, &mut user, password).await?;
-        self.after_first_factor(pool, client, user).await
+        let device = if admin { Device::Untracked } else { Device::from(params) };
+        self.after_first_factor(pool, client, user, device).await
     }
 
     /// A hash of a random password made with this server's parameters, verified against when
@@ -136,8 +156,15 @@ impl Idp {
         Ok(())
     }
 
-    /// Status gates after a correct first factor, then tokens or the next challenge.
-    pub(crate) async fn after_first_factor(&self, pool: Pool, client: &AppClient, user: User) -> IdpResult<Step> {
+    /// Status gates after a correct first factor, then the device step, tokens (with
+    /// NewDeviceMetadata when the pool tracks devices) or the next challenge.
+    pub(crate) async fn after_first_factor(
+        &self,
+        pool: Pool,
+        client: &AppClient,
+        mut user: User,
+        device: Device,
+    ) -> IdpResult<Step> {
         if !user.record.enabled {
             return Err(IdpError::NotAuthorized("User is disabled.".into()));
         }
@@ -148,7 +175,22 @@ impl Idp {
             _ => {}
         }
         let auth_time = self.now_ms() / 1000;
-        Ok(Step::Tokens(self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?))
+        if device == Device::Untracked || !devices::tracking(&pool) {
+            return Ok(Step::Tokens(self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?));
+        }
+        if let Device::Known(key) = &device {
+            match user.data.devices.get(key) {
+                Some(d) if d.sealed_verifier.is_some() => {
+                    return self.device_challenge(&pool, client, &user, key).await;
+                }
+                // A key this user never confirmed: clients drop it and sign in again.
+                _ => return Err(IdpError::ResourceNotFound("Device does not exist.".into())),
+            }
+        }
+        let metadata = self.new_device(&pool, &mut user).await?;
+        let mut result = self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?;
+        result.new_device_metadata = Some(metadata);
+        Ok(Step::Tokens(result))
     }
 
     async fn new_password_challenge(&self, pool: &Pool, client: &AppClient, user: &User) -> IdpResult<Step> {
@@ -231,6 +273,8 @@ impl Idp {
         match challenge {
             "NEW_PASSWORD_REQUIRED" => self.answer_new_password(pool, client, session, responses).await,
             "PASSWORD_VERIFIER" => self.answer_password_verifier(pool, client, &responses).await,
+            "DEVICE_SRP_AUTH" => self.answer_device_srp(&pool, client, &responses).await,
+            "DEVICE_PASSWORD_VERIFIER" => self.answer_device_verifier(pool, client, &responses).await,
             other => Err(IdpError::Unsupported(format!("Cognate does not support the {other} challenge yet."))),
         }
     }
@@ -298,7 +342,9 @@ impl Idp {
             let typed = params.get("USERNAME").map(String::as_str).unwrap_or(&user.record.username).to_owned();
             client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &hash_names(&typed, &user))?;
         }
-        Ok(Step::Tokens(self.issue_tokens(pool, client, &user, data.auth_time, Refresh::Reuse { origin_jti }).await?))
+        let refresh = Refresh::Reuse { origin_jti };
+        let device = data.device_key.as_deref();
+        Ok(Step::Tokens(self.issue_device_tokens(pool, client, &user, data.auth_time, refresh, device).await?))
     }
 
     /// Checks a refresh token for `client`: known, unexpired, family not revoked, user still
@@ -349,7 +395,8 @@ impl Idp {
             .redeem_refresh_token(&pool, &client, req.refresh_token.as_deref().unwrap_or_default(), rotation)
             .await?;
         let refresh = if rotation.is_some() { Refresh::Rotate { origin_jti } } else { Refresh::Reuse { origin_jti } };
-        let result = self.issue_tokens(pool, &client, &user, data.auth_time, refresh).await?;
+        let result =
+            self.issue_device_tokens(pool, &client, &user, data.auth_time, refresh, data.device_key.as_deref()).await?;
         Ok(GetTokensFromRefreshTokenResponse { authentication_result: Some(result) })
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 mod client_auth;
 mod clients;
 mod codes;
+mod devices;
 mod error;
 mod groups;
 mod lockout;

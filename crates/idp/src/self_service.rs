@@ -141,9 +141,24 @@ impl Idp {
         Ok(AdminSetUserSettingsResponse {})
     }
 
-    pub async fn global_sign_out(&self, req: GlobalSignOutRequest) -> IdpResult<GlobalSignOutResponse> {
-        let (pool, user, _) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
+    /// Revokes every token family of the user and forgets their devices, so no earlier
+    /// sign-in, refresh token or remembered device can continue.
+    async fn sign_out_everywhere(
+        &self,
+        pool: &crate::pools::Pool,
+        user: &mut crate::user_record::User,
+    ) -> IdpResult<()> {
         self.store.revoke_user_families(&pool.record.id, &user.record.sub).await?;
+        if !user.data.devices.is_empty() {
+            user.data.devices.clear();
+            self.save_user(pool, user).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn global_sign_out(&self, req: GlobalSignOutRequest) -> IdpResult<GlobalSignOutResponse> {
+        let (pool, mut user, _) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
+        self.sign_out_everywhere(&pool, &mut user).await?;
         Ok(GlobalSignOutResponse {})
     }
 
@@ -152,8 +167,8 @@ impl Idp {
         req: AdminUserGlobalSignOutRequest,
     ) -> IdpResult<AdminUserGlobalSignOutResponse> {
         let pool = self.load_pool(req.user_pool_id.as_deref().unwrap_or_default()).await?;
-        let user = self.resolve_user(&pool, req.username.as_deref().unwrap_or_default()).await?;
-        self.store.revoke_user_families(&pool.record.id, &user.record.sub).await?;
+        let mut user = self.resolve_user(&pool, req.username.as_deref().unwrap_or_default()).await?;
+        self.sign_out_everywhere(&pool, &mut user).await?;
         Ok(AdminUserGlobalSignOutResponse {})
     }
 

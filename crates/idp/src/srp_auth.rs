@@ -179,7 +179,7 @@ impl Idp {
             user.data.lockout.succeed();
             self.save_user(&pool, &mut user).await?;
         }
-        self.after_first_factor(pool, client, user).await
+        self.after_first_factor(pool, client, user, crate::auth::Device::from(responses)).await
     }
 
     /// Verifies PASSWORD_CLAIM_SIGNATURE over the raw TIMESTAMP, which must be near now.

@@ -32,6 +32,8 @@ pub(crate) struct RefreshData {
     pub client_id: String,
     pub sub: String,
     pub auth_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
 }
 
 /// The claims of an access token that the user-pool API checks.
@@ -75,6 +77,20 @@ impl Idp {
         auth_time: i64,
         refresh: Refresh,
     ) -> IdpResult<AuthenticationResultType> {
+        self.issue_device_tokens(pool, client, user, auth_time, refresh, None).await
+    }
+
+    /// As [`Idp::issue_tokens`], for a sign-in made on a remembered device: the access token
+    /// (and later refreshes) carry its `device_key`.
+    pub(crate) async fn issue_device_tokens(
+        &self,
+        pool: Pool,
+        client: &AppClient,
+        user: &User,
+        auth_time: i64,
+        refresh: Refresh,
+        device_key: Option<&str>,
+    ) -> IdpResult<AuthenticationResultType> {
         let pool = self.pool_with_keys(pool).await?;
         let now_ms = self.now_ms();
         let now = now_ms / 1000;
@@ -84,14 +100,19 @@ impl Idp {
         };
         let refresh_token = match refresh {
             Refresh::Reuse { .. } => None,
-            _ => Some(self.new_refresh_token(&pool, client, user, &origin_jti, auth_time, new_family).await?),
+            _ => {
+                Some(self.new_refresh_token(&pool, client, user, &origin_jti, auth_time, new_family, device_key).await?)
+            }
         };
         let groups = self.store.groups_of_user(&pool.record.id, &user.record.sub, None, 100).await?;
         let event_id = cognate_crypto::random::uuid_v4();
         let common =
             Common { pool: &pool, user, groups: &groups, origin_jti: &origin_jti, event_id: &event_id, auth_time, now };
         let id_claims = self.id_claims(&common, client);
-        let access_claims = self.access_claims(&common, client);
+        let mut access_claims = self.access_claims(&common, client);
+        if let (Some(key), Value::Object(map)) = (device_key, &mut access_claims) {
+            map.insert("device_key".into(), json!(key));
+        }
         let sign = |key_use: KeyUse, claims: &Value| -> IdpResult<String> {
             let key = pool.doc.active_key(key_use).ok_or_else(|| internal("pool has no signing key"))?;
             let body = serde_json::to_vec(claims).map_err(internal)?;
@@ -115,6 +136,7 @@ impl Idp {
         origin_jti: &str,
         auth_time: i64,
         new_family: bool,
+        device_key: Option<&str>,
     ) -> IdpResult<String> {
         let now = self.now_ms();
         let expires_ms = now + client.refresh_validity_s() * 1000;
@@ -130,7 +152,12 @@ impl Idp {
             self.store.insert_family(&family).await?;
         }
         let token = opaque_token();
-        let data = RefreshData { client_id: client.id().to_owned(), sub: user.record.sub.clone(), auth_time };
+        let data = RefreshData {
+            client_id: client.id().to_owned(),
+            sub: user.record.sub.clone(),
+            auth_time,
+            device_key: device_key.map(String::from),
+        };
         let record = RefreshTokenRecord {
             token_hash: refresh_digest(&token),
             origin_jti: origin_jti.to_owned(),
