@@ -89,10 +89,10 @@ impl Idp {
         let now = self.now_ms();
         let pending: Vec<(String, i64)> =
             user.data.devices.iter().filter(|(_, d)| !d.confirmed()).map(|(k, d)| (k.clone(), d.created_ms)).collect();
-        if pending.len() >= MAX_PENDING {
-            if let Some((oldest, _)) = pending.iter().min_by_key(|(_, t)| *t) {
-                user.data.devices.remove(oldest);
-            }
+        if pending.len() >= MAX_PENDING
+            && let Some((oldest, _)) = pending.iter().min_by_key(|(_, t)| *t)
+        {
+            user.data.devices.remove(oldest);
         }
         let device = Device {
             group_key: group_key.clone(),

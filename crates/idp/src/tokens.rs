@@ -26,6 +26,14 @@ pub(crate) enum Refresh {
     Rotate { origin_jti: String },
 }
 
+/// The sign-in a refresh token continues.
+struct Grant<'a> {
+    origin_jti: &'a str,
+    auth_time: i64,
+    new_family: bool,
+    device_key: Option<&'a str>,
+}
+
 /// What the server remembers about a refresh token besides its family.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RefreshData {
@@ -101,7 +109,8 @@ impl Idp {
         let refresh_token = match refresh {
             Refresh::Reuse { .. } => None,
             _ => {
-                Some(self.new_refresh_token(&pool, client, user, &origin_jti, auth_time, new_family, device_key).await?)
+                let grant = Grant { origin_jti: &origin_jti, auth_time, new_family, device_key };
+                Some(self.new_refresh_token(&pool, client, user, grant).await?)
             }
         };
         let groups = self.store.groups_of_user(&pool.record.id, &user.record.sub, None, 100).await?;
@@ -133,11 +142,9 @@ impl Idp {
         pool: &Pool,
         client: &AppClient,
         user: &User,
-        origin_jti: &str,
-        auth_time: i64,
-        new_family: bool,
-        device_key: Option<&str>,
+        grant: Grant<'_>,
     ) -> IdpResult<String> {
+        let Grant { origin_jti, auth_time, new_family, device_key } = grant;
         let now = self.now_ms();
         let expires_ms = now + client.refresh_validity_s() * 1000;
         if new_family {
