@@ -1,0 +1,85 @@
+//! A minimal Cognito JSON 1.1 client: one keep-alive HTTP client, SigV4-signed requests, and
+//! any non-200 answer turned into an error carrying the response body.
+
+use crate::sample::Timed;
+use anyhow::{Context, bail};
+use cognate_core::{Clock, SystemClock};
+use cognate_crypto::sigv4;
+use std::time::Instant;
+
+const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub const SERVICE: &str = "cognito-idp";
+
+#[derive(Clone)]
+pub struct SignedClient {
+    http: reqwest::Client,
+    url: String,
+    host: String,
+    access_key_id: String,
+    secret: String,
+    region: String,
+}
+
+impl SignedClient {
+    pub fn new(base_url: &str, (access_key_id, secret): (String, String), region: &str) -> anyhow::Result<Self> {
+        let parsed = reqwest::Url::parse(base_url).with_context(|| format!("parsing {base_url}"))?;
+        let host = match (parsed.host_str(), parsed.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => bail!("{base_url} has no host"),
+        };
+        let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+        Ok(SignedClient { http, url: parsed.to_string(), host, access_key_id, secret, region: region.to_owned() })
+    }
+
+    /// A `POST /` for `operation`, signed now (as an SDK signs every call).
+    pub fn request(&self, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
+        let body = serde_json::to_vec(body)?;
+        let target = format!("{TARGET_PREFIX}{operation}");
+        let headers = [("host", self.host.as_str()), ("content-type", CONTENT_TYPE), ("x-amz-target", &target)];
+        let auth = sigv4::sign_headers(
+            "POST",
+            "/",
+            "",
+            &headers,
+            &body,
+            &self.access_key_id,
+            &self.secret,
+            &self.region,
+            SERVICE,
+            SystemClock.now_datetime(),
+        );
+        let mut req = self.http.post(&self.url);
+        for (name, value) in headers.iter().copied().chain(auth.iter().map(|(n, v)| (n.as_str(), v.as_str()))) {
+            req = req.header(name, value);
+        }
+        Ok(req.body(body).build()?)
+    }
+
+    /// Sends a prepared request and reads the whole body; only this part is timed.
+    pub async fn send(&self, req: reqwest::Request) -> anyhow::Result<impl AsRef<[u8]> + use<>> {
+        let resp = self.http.execute(req).await.context("sending the request")?;
+        let status = resp.status();
+        let body = resp.bytes().await.context("reading the response")?;
+        if status != reqwest::StatusCode::OK {
+            bail!("HTTP {status}: {}", String::from_utf8_lossy(&body));
+        }
+        Ok(body)
+    }
+
+    /// Signs, sends (timed) and parses one call; `hits` counts the items in the answer.
+    pub async fn call(
+        &self,
+        operation: &str,
+        body: &serde_json::Value,
+        hits: impl FnOnce(&serde_json::Value) -> usize,
+    ) -> anyhow::Result<(Timed, serde_json::Value)> {
+        let req = self.request(operation, body)?;
+        let start = Instant::now();
+        let raw = self.send(req).await.with_context(|| format!("{operation} {body}"))?;
+        let elapsed = start.elapsed();
+        let value: serde_json::Value = serde_json::from_slice(raw.as_ref()).context("parsing the response")?;
+        Ok((Timed { elapsed, hits: hits(&value) }, value))
+    }
+}
