@@ -173,19 +173,15 @@ impl Idp {
             .and_then(|a| cognate_crypto::srp::check_a(&a).ok())
             .ok_or_else(|| invalid("SRP_A is invalid."))?;
         let salt = device.salt.clone().unwrap_or_default();
-        let sub = user.record.sub.clone();
-        self.password_verifier_step(
-            pool,
-            client,
-            &sub,
-            &device.group_key,
-            device_key,
-            &salt,
-            &v,
-            &a,
-            "DEVICE_PASSWORD_VERIFIER",
-        )
-        .await
+        let who = crate::srp_auth::SrpIdentity {
+            sub: &user.record.sub,
+            group: &device.group_key,
+            srp_username: device_key,
+            username: &user.record.username,
+            salt: &salt,
+            verifier: &v,
+        };
+        self.password_verifier_step(pool, client, who, &a, "DEVICE_PASSWORD_VERIFIER").await
     }
 
     /// DEVICE_PASSWORD_VERIFIER: the device's signature completes the sign-in.

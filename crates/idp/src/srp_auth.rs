@@ -26,6 +26,18 @@ pub(crate) struct StoredVerifier {
     pub sealed: String,
 }
 
+/// Who an SRP exchange authenticates: the user (`sub`, shown as `username`), the SRP identity
+/// the signature covers (pool name and user for passwords; device group and device key for
+/// devices), and that identity's salt and verifier.
+pub(crate) struct SrpIdentity<'a> {
+    pub sub: &'a str,
+    pub group: &'a str,
+    pub srp_username: &'a str,
+    pub username: &'a str,
+    pub salt: &'a str,
+    pub verifier: &'a [u8],
+}
+
 /// The server's half of one SRP exchange, kept in the challenge session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SrpState {
@@ -98,7 +110,15 @@ impl Idp {
             Some((_, Err(e))) => return Err(e),
             _ => self.decoy(pool, username),
         };
-        self.password_verifier_step(pool, client, &sub, &group, &srp_username, &salt, &v, &a, "PASSWORD_VERIFIER").await
+        let identity = SrpIdentity {
+            sub: &sub,
+            group: &group,
+            srp_username: &srp_username,
+            username: &srp_username,
+            salt: &salt,
+            verifier: &v,
+        };
+        self.password_verifier_step(pool, client, identity, &a, "PASSWORD_VERIFIER").await
     }
 
     /// A consistent fake SRP identity for a username that cannot sign in (unknown, or without
@@ -110,26 +130,22 @@ impl Idp {
         (String::new(), username.to_owned(), hex::encode(srp::pad(&salt)), v)
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn password_verifier_step(
         &self,
         pool: &Pool,
         client: &AppClient,
-        sub: &str,
-        group: &str,
-        username: &str,
-        salt: &str,
-        v: &[u8],
+        who: SrpIdentity<'_>,
         a: &[u8],
         challenge: &str,
     ) -> IdpResult<Step> {
+        let SrpIdentity { sub, group, srp_username, username, salt, verifier: v } = who;
         let hello = srp::server_hello(v);
         let state = SrpState {
             a: hex::encode(a),
             big_b: hex::encode(&hello.big_b),
             sealed_b: self.master_key.seal("srp-ephemeral", &hello.b),
             group: group.to_owned(),
-            username: username.to_owned(),
+            username: srp_username.to_owned(),
         };
         let session = SessionState {
             challenge: challenge.into(),
@@ -146,7 +162,9 @@ impl Idp {
             ("USERNAME".to_owned(), username.to_owned()),
         ]);
         if challenge == "PASSWORD_VERIFIER" {
-            parameters.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
+            parameters.insert("USER_ID_FOR_SRP".to_owned(), srp_username.to_owned());
+        } else {
+            parameters.insert("DEVICE_KEY".to_owned(), srp_username.to_owned());
         }
         Ok(Step::Challenge { name: challenge.into(), parameters, session: String::new() })
     }
@@ -158,6 +176,7 @@ impl Idp {
         client: &AppClient,
         responses: &Params,
     ) -> IdpResult<Step> {
+        self.check_named_device(&pool, responses).await?;
         let block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK").map(String::as_str);
         let state = self.take_session(block, client, "PASSWORD_VERIFIER").await.map_err(|_| wrong())?;
         let record = self.store.get_user(&pool.record.id, &state.sub).await?;
@@ -180,6 +199,23 @@ impl Idp {
             self.save_user(&pool, &mut user).await?;
         }
         self.after_first_factor(pool, client, user, crate::auth::Device::from(responses)).await
+    }
+
+    /// A DEVICE_KEY the user does not have is refused before the single-use SECRET_BLOCK is
+    /// spent, because clients then drop the key and resend the same answer. Unknown users
+    /// get the same refusal, so the check tells nothing about who exists.
+    async fn check_named_device(&self, pool: &Pool, responses: &Params) -> IdpResult<()> {
+        let Some(key) = responses.get("DEVICE_KEY").filter(|k| !k.is_empty()) else { return Ok(()) };
+        if !crate::devices::tracking(pool) {
+            return Ok(());
+        }
+        let typed = responses.get("USERNAME").map(String::as_str).unwrap_or_default();
+        let known = match self.resolve_user(pool, typed).await {
+            Ok(user) => user.data.devices.get(key).is_some_and(|d| d.sealed_verifier.is_some()),
+            Err(IdpError::UserNotFound) => false,
+            Err(e) => return Err(e),
+        };
+        if known { Ok(()) } else { Err(IdpError::ResourceNotFound("Device does not exist.".into())) }
     }
 
     /// Verifies PASSWORD_CLAIM_SIGNATURE over the raw TIMESTAMP, which must be near now.

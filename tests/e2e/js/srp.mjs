@@ -1,0 +1,317 @@
+// Drives amazon-cognito-identity-js against Cognate the way an application does, for the
+// Python end-to-end tests (tests/e2e/test_srp_js.py, test_devices.py).
+//
+//   node srp.mjs '<json>'
+//
+// The argument:
+//   {
+//     "endpoint": "http://127.0.0.1:PORT/",   // CognitoUserPool({endpoint})
+//     "userPoolId": "...", "clientId": "...",
+//     "storageFile": "/tmp/x.json",          // optional: Storage content loaded at start, saved at exit
+//     "timeoutMs": 30000,                     // optional: per step
+//     "steps": [ {"op": ..., ...}, ... ]
+//   }
+//
+// Steps run in order on one "current" CognitoUser; the run stops after the first step that
+// fails unless that step has "continueOnError": true.
+//   {"op": "authenticate", "username", "password", "newPassword"?, "requiredAttributes"?}
+//       cognitoUser.authenticateUser(new AuthenticationDetails(...), {onSuccess, onFailure,
+//       newPasswordRequired, mfaRequired, totpRequired, ...}); on newPasswordRequired with a
+//       "newPassword" it calls completeNewPasswordChallenge(newPassword, requiredAttributes, this).
+//   {"op": "getSession"}       a fresh userPool.getCurrentUser() (from Storage) -> getSession
+//   {"op": "refreshSession"}   current user's refreshSession(session.getRefreshToken())
+//   {"op": "setDeviceStatusRemembered"} | {"op": "setDeviceStatusNotRemembered"}
+//   {"op": "getDevice"} | {"op": "listDevices", "limit": 10} | {"op": "forgetDevice"}
+//   {"op": "getUserAttributes"}
+//
+// Prints one JSON line: {"steps": [...], "requests": [...], "storage": {...}}. Every step
+// result has "op", "ok", "callback" (the library callback that fired) and, on failure,
+// "error": {"code", "name", "message"}. "requests" lists every HTTP call the library made
+// (X-Amz-Target operation, request body, status, response body).
+
+import fs from 'node:fs';
+import {
+	AuthenticationDetails,
+	CognitoUser,
+	CognitoUserPool,
+} from 'amazon-cognito-identity-js';
+
+const args = JSON.parse(process.argv[2] || '{}');
+for (const key of ['endpoint', 'userPoolId', 'clientId', 'steps']) {
+	if (args[key] === undefined) {
+		console.error(`srp.mjs: missing "${key}" in the JSON argument`);
+		process.exit(2);
+	}
+}
+const STEP_TIMEOUT_MS = args.timeoutMs || 30000;
+
+// --- Storage: a localStorage-like shim (values are strings), optionally persisted ---------
+class JsonStorage {
+	constructor(data) {
+		this.data = { ...(data || {}) };
+	}
+	setItem(key, value) {
+		this.data[key] = String(value);
+		return this.data[key];
+	}
+	getItem(key) {
+		return Object.prototype.hasOwnProperty.call(this.data, key) ? this.data[key] : null;
+	}
+	removeItem(key) {
+		return delete this.data[key];
+	}
+	clear() {
+		this.data = {};
+		return this.data;
+	}
+}
+
+let initial = {};
+if (args.storageFile && fs.existsSync(args.storageFile)) {
+	initial = JSON.parse(fs.readFileSync(args.storageFile, 'utf8') || '{}');
+}
+const storage = new JsonStorage(initial);
+
+// --- Record the library's HTTP traffic ----------------------------------------------------
+const requests = [];
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (url, options = {}) => {
+	const headers = options.headers || {};
+	const target = String(headers['X-Amz-Target'] || '').split('.').pop();
+	let body = null;
+	try {
+		body = JSON.parse(options.body);
+	} catch {
+		body = options.body ?? null;
+	}
+	const entry = { target, url: String(url), body };
+	requests.push(entry);
+	const resp = await realFetch(url, options);
+	entry.status = resp.status;
+	try {
+		entry.response = await resp.clone().json();
+	} catch {
+		entry.response = null;
+	}
+	return resp;
+};
+
+// --- Helpers --------------------------------------------------------------------------------
+const pool = new CognitoUserPool({
+	UserPoolId: args.userPoolId,
+	ClientId: args.clientId,
+	endpoint: args.endpoint,
+	Storage: storage,
+});
+
+function errorOf(err) {
+	if (err == null) return null;
+	if (typeof err !== 'object') return { code: null, name: null, message: String(err) };
+	return {
+		code: err.code ?? null,
+		name: err.name ?? null,
+		message: err.message ?? null,
+		statusCode: err.statusCode ?? null,
+	};
+}
+
+function sessionInfo(session) {
+	if (!session) return null;
+	return {
+		valid: session.isValid(),
+		idToken: session.getIdToken().getJwtToken(),
+		accessToken: session.getAccessToken().getJwtToken(),
+		refreshToken: session.getRefreshToken().getToken(),
+		idPayload: session.getIdToken().decodePayload(),
+		accessPayload: session.getAccessToken().decodePayload(),
+	};
+}
+
+function withTimeout(op, executor) {
+	return new Promise(resolve => {
+		let done = false;
+		const finish = result => {
+			if (done) return;
+			done = true;
+			clearTimeout(timer);
+			resolve(result);
+		};
+		const timer = setTimeout(
+			() => finish({ ok: false, callback: 'timeout', error: { code: 'Timeout', name: 'Timeout', message: `no callback within ${STEP_TIMEOUT_MS} ms` } }),
+			STEP_TIMEOUT_MS
+		);
+		try {
+			executor(finish);
+		} catch (err) {
+			finish({ ok: false, callback: 'threw', error: errorOf(err), stack: err && err.stack });
+		}
+	});
+}
+
+// Node-style (err, data) callback -> step result.
+const nodeCallback = (finish, map = x => ({ data: x })) => (err, data) => {
+	if (err) finish({ ok: false, callback: 'callback(err)', error: errorOf(err) });
+	else finish({ ok: true, callback: 'callback(null, data)', ...map(data) });
+};
+
+// {onSuccess, onFailure} callback map -> step result.
+const successFailure = finish => ({
+	onSuccess: data => finish({ ok: true, callback: 'onSuccess', data }),
+	onFailure: err => finish({ ok: false, callback: 'onFailure', error: errorOf(err) }),
+});
+
+let user = null;
+
+function authenticate(step) {
+	return withTimeout(step.op, finish => {
+		user = new CognitoUser({ Username: step.username, Pool: pool, Storage: storage });
+		const details = new AuthenticationDetails({ Username: step.username, Password: step.password });
+		const via = [];
+		const fail = (callback, extra = {}) => finish({ ok: false, callback, via, username: user.getUsername(), ...extra });
+		user.authenticateUser(details, {
+			onSuccess(session, userConfirmationNecessary) {
+				finish({
+					ok: true,
+					callback: 'onSuccess',
+					via,
+					userConfirmationNecessary: userConfirmationNecessary ?? null,
+					username: user.getUsername(),
+					deviceKey: user.deviceKey ?? null,
+					deviceGroupKey: user.deviceGroupKey ?? null,
+					session: sessionInfo(session),
+				});
+			},
+			onFailure(err) {
+				fail('onFailure', { error: errorOf(err) });
+			},
+			newPasswordRequired(userAttributes, requiredAttributes) {
+				via.push({ callback: 'newPasswordRequired', userAttributes, requiredAttributes });
+				if (step.newPassword === undefined) return fail('newPasswordRequired', { userAttributes, requiredAttributes });
+				// As the library's documentation shows it: the read-only attributes are dropped
+				// and the same callback map (`this`) continues the sign-in.
+				user.completeNewPasswordChallenge(step.newPassword, step.requiredAttributes || {}, this);
+				return undefined;
+			},
+			mfaRequired(challengeName, challengeParameters) {
+				fail('mfaRequired', { challengeName, challengeParameters });
+			},
+			totpRequired(challengeName, challengeParameters) {
+				fail('totpRequired', { challengeName, challengeParameters });
+			},
+			selectMFAType(challengeName, challengeParameters) {
+				fail('selectMFAType', { challengeName, challengeParameters });
+			},
+			mfaSetup(challengeName, challengeParameters) {
+				fail('mfaSetup', { challengeName, challengeParameters });
+			},
+			customChallenge(challengeParameters) {
+				fail('customChallenge', { challengeParameters });
+			},
+		});
+	});
+}
+
+function requireUser(finish) {
+	if (user) return true;
+	finish({ ok: false, callback: 'none', error: { code: 'NoUser', name: 'NoUser', message: 'no authenticated user in this run' } });
+	return false;
+}
+
+const ops = {
+	authenticate,
+
+	getSession(step) {
+		return withTimeout(step.op, finish => {
+			const current = pool.getCurrentUser();
+			if (!current) {
+				finish({ ok: false, callback: 'getCurrentUser', error: { code: 'NoCurrentUser', name: 'NoCurrentUser', message: 'pool.getCurrentUser() returned null' } });
+				return;
+			}
+			current.getSession((err, session) => {
+				if (err) finish({ ok: false, callback: 'callback(err)', error: errorOf(err) });
+				else finish({ ok: true, callback: 'callback(null, session)', username: current.getUsername(), session: sessionInfo(session) });
+			});
+		});
+	},
+
+	refreshSession(step) {
+		return withTimeout(step.op, finish => {
+			if (!requireUser(finish)) return;
+			const session = user.getSignInUserSession();
+			user.refreshSession(session.getRefreshToken(), (err, fresh) => {
+				if (err) finish({ ok: false, callback: 'callback(err)', error: errorOf(err) });
+				else finish({ ok: true, callback: 'callback(null, session)', session: sessionInfo(fresh) });
+			});
+		});
+	},
+
+	setDeviceStatusRemembered(step) {
+		return withTimeout(step.op, finish => requireUser(finish) && user.setDeviceStatusRemembered(successFailure(finish)));
+	},
+
+	setDeviceStatusNotRemembered(step) {
+		return withTimeout(step.op, finish => requireUser(finish) && user.setDeviceStatusNotRemembered(successFailure(finish)));
+	},
+
+	getDevice(step) {
+		return withTimeout(step.op, finish => requireUser(finish) && user.getDevice(successFailure(finish)));
+	},
+
+	listDevices(step) {
+		return withTimeout(step.op, finish => requireUser(finish) && user.listDevices(step.limit ?? 10, step.paginationToken ?? null, successFailure(finish)));
+	},
+
+	forgetDevice(step) {
+		return withTimeout(step.op, finish => {
+			if (!requireUser(finish)) return;
+			const deviceKey = user.deviceKey ?? null;
+			user.forgetDevice({
+				onSuccess: data => finish({ ok: true, callback: 'onSuccess', data, deviceKey }),
+				onFailure: err => finish({ ok: false, callback: 'onFailure', error: errorOf(err), deviceKey }),
+			});
+		});
+	},
+
+	getUserAttributes(step) {
+		return withTimeout(step.op, finish => {
+			if (!requireUser(finish)) return;
+			user.getUserAttributes(
+				nodeCallback(finish, attributes => ({ attributes: Object.fromEntries((attributes || []).map(a => [a.getName(), a.getValue()])) }))
+			);
+		});
+	},
+};
+
+// A library bug or an unexpected server answer can throw inside a fetch callback: report it
+// as the result of the running step instead of dying without output.
+let onCrash = null;
+process.on('uncaughtException', err => {
+	if (onCrash) onCrash({ ok: false, callback: 'uncaughtException', error: errorOf(err), stack: err && err.stack });
+	else throw err;
+});
+process.on('unhandledRejection', err => {
+	if (onCrash) onCrash({ ok: false, callback: 'unhandledRejection', error: errorOf(err), stack: err && err.stack });
+});
+
+const results = [];
+for (const step of args.steps) {
+	const run = ops[step.op];
+	if (!run) {
+		console.error(`srp.mjs: unknown op ${step.op}`);
+		process.exit(2);
+	}
+	const result = await Promise.race([
+		run(step),
+		new Promise(resolve => {
+			onCrash = resolve;
+		}),
+	]);
+	onCrash = null;
+	results.push({ op: step.op, ...result });
+	if (!result.ok && !step.continueOnError) break;
+}
+
+if (args.storageFile) fs.writeFileSync(args.storageFile, JSON.stringify(storage.data, null, 1));
+process.stdout.write(`${JSON.stringify({ steps: results, requests, storage: storage.data })}\n`);
+// Leave no keep-alive sockets holding the process open.
+process.exit(0);
