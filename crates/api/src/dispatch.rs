@@ -48,11 +48,13 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::AdminRemoveUserFromGroup => run!(admin_remove_user_from_group),
         Op::AdminResetUserPassword => run!(admin_reset_user_password),
         Op::AdminRespondToAuthChallenge => run!(admin_respond_to_auth_challenge),
+        Op::AdminSetUserMFAPreference => run!(admin_set_user_mfa_preference),
         Op::AdminSetUserPassword => run!(admin_set_user_password),
         Op::AdminSetUserSettings => run!(admin_set_user_settings),
         Op::AdminUpdateDeviceStatus => run!(admin_update_device_status),
         Op::AdminUpdateUserAttributes => run!(admin_update_user_attributes),
         Op::AdminUserGlobalSignOut => run!(admin_user_global_sign_out),
+        Op::AssociateSoftwareToken => run!(associate_software_token),
         Op::ChangePassword => run!(change_password),
         Op::ConfirmDevice => run!(confirm_device),
         Op::ConfirmForgotPassword => run!(confirm_forgot_password),
@@ -91,6 +93,7 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::ResendConfirmationCode => run!(resend_confirmation_code),
         Op::RespondToAuthChallenge => run!(respond_to_auth_challenge),
         Op::RevokeToken => run!(revoke_token),
+        Op::SetUserMFAPreference => run!(set_user_mfa_preference),
         Op::SetUserPoolMfaConfig => run!(set_user_pool_mfa_config),
         Op::SetUserSettings => run!(set_user_settings),
         Op::SignUp => run!(sign_up),
@@ -101,13 +104,12 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::UpdateUserAttributes => run!(update_user_attributes),
         Op::UpdateUserPool => run!(update_user_pool),
         Op::UpdateUserPoolClient => run!(update_user_pool_client),
+        Op::VerifySoftwareToken => run!(verify_software_token),
         Op::VerifyUserAttribute => run!(verify_user_attribute),
         Op::AdminDisableProviderForUser
         | Op::AdminLinkProviderForUser
         | Op::AdminListUserAuthEvents
-        | Op::AdminSetUserMFAPreference
         | Op::AdminUpdateAuthEventFeedback
-        | Op::AssociateSoftwareToken
         | Op::CompleteWebAuthnRegistration
         | Op::CreateIdentityProvider
         | Op::CreateManagedLoginBranding
@@ -141,7 +143,6 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::SetLogDeliveryConfiguration
         | Op::SetRiskConfiguration
         | Op::SetUICustomization
-        | Op::SetUserMFAPreference
         | Op::StartUserImportJob
         | Op::StartWebAuthnRegistration
         | Op::StopUserImportJob
@@ -150,8 +151,7 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::UpdateManagedLoginBranding
         | Op::UpdateResourceServer
         | Op::UpdateTerms
-        | Op::UpdateUserPoolDomain
-        | Op::VerifySoftwareToken => Err(ApiError::new(
+        | Op::UpdateUserPoolDomain => Err(ApiError::new(
             "UnsupportedOperationException",
             format!("Cognate does not implement {} yet.", op.name()),
         )),

@@ -60,6 +60,8 @@ impl From<IdpError> for ApiError {
             IdpError::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             IdpError::Unsupported(_) => "UnsupportedOperationException",
             IdpError::Unauthorized(_) => "UnauthorizedException",
+            IdpError::SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
+            IdpError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             IdpError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 return ApiError::internal();

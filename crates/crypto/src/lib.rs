@@ -7,6 +7,7 @@ pub mod password;
 pub mod random;
 pub mod sigv4;
 pub mod srp;
+pub mod totp;
 
 pub use master_key::{MasterKey, MasterKeyError};
 pub use password::{PasswordHasher, PasswordParams};

@@ -162,7 +162,7 @@ impl Idp {
         &self,
         pool: Pool,
         client: &AppClient,
-        mut user: User,
+        user: User,
         device: Device,
     ) -> IdpResult<Step> {
         if !user.record.enabled {
@@ -174,18 +174,31 @@ impl Idp {
             "FORCE_CHANGE_PASSWORD" => return self.new_password_challenge(&pool, client, &user).await,
             _ => {}
         }
+        if let (Device::Known(key), true) = (&device, devices::tracking(&pool)) {
+            return match user.data.devices.get(key) {
+                // A remembered device signs in with its own SRP and skips MFA, as Cognito.
+                Some(d) if d.sealed_verifier.is_some() => self.device_challenge(&pool, client, &user, key).await,
+                // A key this user never confirmed: clients drop it and sign in again.
+                _ => Err(IdpError::ResourceNotFound("Device does not exist.".into())),
+            };
+        }
+        if let Some(step) = self.mfa_step(&pool, client, &user, &device).await? {
+            return Ok(step);
+        }
+        self.finish_sign_in(pool, client, user, device).await
+    }
+
+    /// Tokens for a completed sign-in, with NewDeviceMetadata when the pool tracks devices.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        pool: Pool,
+        client: &AppClient,
+        mut user: User,
+        device: Device,
+    ) -> IdpResult<Step> {
         let auth_time = self.now_ms() / 1000;
         if device == Device::Untracked || !devices::tracking(&pool) {
             return Ok(Step::Tokens(self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?));
-        }
-        if let Device::Known(key) = &device {
-            match user.data.devices.get(key) {
-                Some(d) if d.sealed_verifier.is_some() => {
-                    return self.device_challenge(&pool, client, &user, key).await;
-                }
-                // A key this user never confirmed: clients drop it and sign in again.
-                _ => return Err(IdpError::ResourceNotFound("Device does not exist.".into())),
-            }
         }
         let metadata = self.new_device(&pool, &mut user).await?;
         let mut result = self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?;
@@ -216,6 +229,7 @@ impl Idp {
             sub: user.record.sub.clone(),
             auth_time: 0,
             srp: None,
+            mfa: None,
         };
         let session = self.new_session(&pool.record.id, client, &state).await?;
         let parameters = BTreeMap::from([
@@ -275,6 +289,9 @@ impl Idp {
             "PASSWORD_VERIFIER" => self.answer_password_verifier(pool, client, &responses).await,
             "DEVICE_SRP_AUTH" => self.answer_device_srp(&pool, client, &responses).await,
             "DEVICE_PASSWORD_VERIFIER" => self.answer_device_verifier(pool, client, &responses).await,
+            "SMS_MFA" | "EMAIL_OTP" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
+                self.answer_mfa(pool, client, challenge, session, &responses).await
+            }
             other => Err(IdpError::Unsupported(format!("Cognate does not support the {other} challenge yet."))),
         }
     }
@@ -314,8 +331,8 @@ impl Idp {
         user.record.status = "CONFIRMED".into();
         user.data.temporary_expires_ms = None;
         self.save_user(&pool, &mut user).await?;
-        let auth_time = self.now_ms() / 1000;
-        Ok(Step::Tokens(self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?))
+        // MFA (or its setup) still follows a new password, as after any first factor.
+        self.after_first_factor(pool, client, user, Device::from(&responses)).await
     }
 
     /// Sets a new password after the history check (PasswordHistorySize).

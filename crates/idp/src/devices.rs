@@ -126,6 +126,7 @@ impl Idp {
             sub: user.record.sub.clone(),
             auth_time: 0,
             srp: None,
+            mfa: None,
         };
         let record = SessionRecord {
             id_hash: id,

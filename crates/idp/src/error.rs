@@ -57,6 +57,10 @@ pub enum IdpError {
     Unsupported(String),
     #[error("{0}")]
     Unauthorized(String),
+    #[error("User has not set up software token mfa")]
+    SoftwareTokenMfaNotFound,
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
     #[error("The resource was modified concurrently; retry the request.")]
     ConcurrentModification,
     /// A failure that is not the caller's fault; the detail is logged, never sent.

@@ -15,6 +15,7 @@ mod error;
 mod groups;
 mod lockout;
 mod messages;
+mod mfa;
 mod notify;
 mod page;
 mod password_policy;

@@ -27,8 +27,8 @@ impl Idp {
             username: Some(user.record.username.clone()),
             user_attributes: Some(attributes),
             mfa_options: user.data.mfa_options.clone(),
-            preferred_mfa_setting: None,
-            user_mfa_setting_list: None,
+            preferred_mfa_setting: self.mfa_settings(&user).1,
+            user_mfa_setting_list: self.mfa_settings(&user).0,
         })
     }
 

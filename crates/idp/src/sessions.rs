@@ -18,9 +18,12 @@ pub(crate) struct SessionState {
     /// The server's half of an SRP exchange (PASSWORD_VERIFIER, DEVICE_PASSWORD_VERIFIER).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub srp: Option<crate::srp_auth::SrpState>,
+    /// An MFA challenge's outstanding code and attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<crate::mfa::MfaState>,
 }
 
-fn digest(session: &str) -> String {
+pub(crate) fn digest(session: &str) -> String {
     cognate_crypto::digest_hex(&[b"auth-session", session.as_bytes()])
 }
 
@@ -41,6 +44,18 @@ impl Idp {
         };
         self.store.insert_session(&record).await?;
         Ok(value)
+    }
+
+    /// Stores `state` again under the same session value (a retry after a wrong code).
+    pub(crate) async fn restore_session(&self, value: &str, state: &SessionState, expires_ms: i64) -> IdpResult<()> {
+        let pool_id = self.store.get_client(&state.client_id).await?.map(|c| c.pool_id).unwrap_or_default();
+        let record = SessionRecord {
+            id_hash: digest(value),
+            pool_id,
+            expires_ms,
+            data: serde_json::to_string(state).map_err(internal)?,
+        };
+        Ok(self.store.insert_session(&record).await?)
     }
 
     /// Takes the session for `client` answering `challenge`; any mismatch voids it.

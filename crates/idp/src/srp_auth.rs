@@ -153,6 +153,7 @@ impl Idp {
             sub: sub.into(),
             auth_time: 0,
             srp: Some(state),
+            mfa: None,
         };
         let secret_block = self.new_session(&pool.record.id, client, &session).await?;
         let mut parameters = BTreeMap::from([

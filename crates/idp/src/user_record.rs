@@ -44,6 +44,9 @@ pub(crate) struct UserData {
     /// The SRP verifier of the current password (see `srp_auth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub srp: Option<crate::srp_auth::StoredVerifier>,
+    /// MFA factors and preference (see `mfa`).
+    #[serde(default)]
+    pub mfa: crate::mfa::UserMfa,
     /// Devices by key (see `devices`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub devices: BTreeMap<String, crate::devices::Device>,

@@ -238,8 +238,8 @@ impl Idp {
             enabled: Some(user.record.enabled),
             user_status: Some(user.record.status.clone()),
             mfa_options: user.data.mfa_options.clone(),
-            preferred_mfa_setting: None,
-            user_mfa_setting_list: None,
+            preferred_mfa_setting: self.mfa_settings(&user).1,
+            user_mfa_setting_list: self.mfa_settings(&user).0,
         })
     }
 
