@@ -112,3 +112,20 @@ pub(crate) fn rate_limit(user: &mut User, action: &str, per_hour: u32, now_ms: i
     entry.1 += 1;
     Ok(())
 }
+
+impl crate::Idp {
+    /// Checks a code and, when it fails, saves the user so the failed attempt counts.
+    pub(crate) async fn check_code(
+        &self,
+        pool: &crate::pools::Pool,
+        user: &mut User,
+        purpose: Purpose,
+        code: &str,
+    ) -> IdpResult<()> {
+        let checked = check(user, purpose, code, self.now_ms());
+        if checked.is_err() {
+            self.save_user(pool, user).await?;
+        }
+        checked
+    }
+}

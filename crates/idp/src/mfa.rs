@@ -453,12 +453,7 @@ impl Idp {
         req: SetUserMFAPreferenceRequest,
     ) -> IdpResult<SetUserMFAPreferenceResponse> {
         let (pool, mut user, _) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
-        let settings = [
-            (SMS, req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
-            (TOTP, req.software_token_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
-            (EMAIL, req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
-        ];
-        apply_mfa_preferences(&pool, &mut user, settings)?;
+        apply_mfa_preferences(&pool, &mut user, preferences!(req))?;
         self.save_user(&pool, &mut user).await?;
         Ok(SetUserMFAPreferenceResponse {})
     }
@@ -469,12 +464,7 @@ impl Idp {
     ) -> IdpResult<AdminSetUserMFAPreferenceResponse> {
         let pool = self.load_pool(req.user_pool_id.as_deref().unwrap_or_default()).await?;
         let mut user = self.resolve_user(&pool, req.username.as_deref().unwrap_or_default()).await?;
-        let settings = [
-            (SMS, req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
-            (TOTP, req.software_token_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
-            (EMAIL, req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
-        ];
-        apply_mfa_preferences(&pool, &mut user, settings)?;
+        apply_mfa_preferences(&pool, &mut user, preferences!(req))?;
         self.save_user(&pool, &mut user).await?;
         Ok(AdminSetUserMFAPreferenceResponse {})
     }
@@ -485,6 +475,18 @@ fn code_digest(user: &User, code: &str) -> String {
 }
 
 /// Applies SetUserMFAPreference's settings: `(factor, Some((Enabled, PreferredMfa)))`.
+/// The three settings of (Admin)SetUserMFAPreference, as [`Preference`]s.
+macro_rules! preferences {
+    ($req:expr) => {
+        [
+            (SMS, $req.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
+            (TOTP, $req.software_token_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
+            (EMAIL, $req.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa))),
+        ]
+    };
+}
+use preferences;
+
 /// One factor's `(Enabled, PreferredMfa)` from SetUserMFAPreference, when given.
 type Preference = (&'static str, Option<(Option<bool>, Option<bool>)>);
 

@@ -87,12 +87,7 @@ impl Idp {
             invalid(format!("Invalid attribute name {name}: only email and phone_number can be verified."))
         })?;
         codes::rate_limit(&mut user, "verify-user-attribute", 15, self.now_ms())?;
-        if let Err(e) =
-            codes::check(&mut user, Purpose::Verify(contact), req.code.as_deref().unwrap_or_default(), self.now_ms())
-        {
-            self.save_user(&pool, &mut user).await?;
-            return Err(e);
-        }
+        self.check_code(&pool, &mut user, Purpose::Verify(contact), req.code.as_deref().unwrap_or_default()).await?;
         if let Some(value) = user.data.pending.remove(&name) {
             user.attributes.insert(name.clone(), value);
         }

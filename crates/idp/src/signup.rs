@@ -123,16 +123,8 @@ impl Idp {
             )));
         }
         codes::rate_limit(&mut user, "confirm-sign-up", 15, self.now_ms())?;
-        let checked = codes::check(
-            &mut user,
-            Purpose::ConfirmSignUp,
-            req.confirmation_code.as_deref().unwrap_or_default(),
-            self.now_ms(),
-        );
-        if let Err(e) = checked {
-            self.save_user(&pool, &mut user).await?;
-            return Err(e);
-        }
+        self.check_code(&pool, &mut user, Purpose::ConfirmSignUp, req.confirmation_code.as_deref().unwrap_or_default())
+            .await?;
         user.record.status = "CONFIRMED".into();
         if let Some(to) = auto_verify_destination(&pool, &user) {
             user.attributes.insert(format!("{}_verified", to.contact.attribute()), "true".into());
@@ -192,16 +184,13 @@ impl Idp {
         let password = req.password.unwrap_or_default();
         password_policy::check(&pool.doc.password_policy(), &password)?;
         codes::rate_limit(&mut user, "confirm-forgot-password", 20, self.now_ms())?;
-        let checked = codes::check(
+        self.check_code(
+            &pool,
             &mut user,
             Purpose::ForgotPassword,
             req.confirmation_code.as_deref().unwrap_or_default(),
-            self.now_ms(),
-        );
-        if let Err(e) = checked {
-            self.save_user(&pool, &mut user).await?;
-            return Err(e);
-        }
+        )
+        .await?;
         self.replace_password(&pool, &mut user, &password).await?;
         if matches!(user.record.status.as_str(), "RESET_REQUIRED" | "FORCE_CHANGE_PASSWORD") {
             user.record.status = "CONFIRMED".into();
