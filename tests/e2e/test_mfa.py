@@ -290,9 +290,9 @@ def test_wrong_sms_code_then_retry_in_the_same_session(make_auth_pool):
     username, phone = sms_user(pool)
     pool.idp.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=username, SMSMfaSettings=ON)
     challenge, code, _ = sms_challenge(pool, username, phone)
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    with raises("CodeMismatchException"):
-        sms_answer(pool, challenge, username, wrong)
+    for delta in (1, 2):  # two wrong answers in the same session, then the right one
+        with raises("CodeMismatchException"):
+            sms_answer(pool, challenge, username, f"{(int(code) + delta) % 1_000_000:06d}")
     assert_tokens(pool, sms_answer(pool, challenge, username, code), username)
 
 

@@ -19,6 +19,7 @@ use cognate_wire::{Model, validate_input};
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tracing::Instrument as _;
 
 /// Requests larger than this are refused before they are parsed.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -103,10 +104,9 @@ async fn not_found() -> ApiError {
 async fn request_id(req: Request, next: Next) -> Response {
     let id = cognate_crypto::random::uuid_v4();
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let mut resp = {
-        let _guard = span.enter();
-        next.run(req).await
-    };
+    // `instrument`, not `span.enter()`: a guard held across an await leaves the span entered
+    // on whichever worker thread resumes the task, corrupting the subscriber's span stack.
+    let mut resp = next.run(req).instrument(span).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
     }
