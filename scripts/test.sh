@@ -14,7 +14,7 @@ cargo test --workspace --locked
 cargo build --locked -p cognate
 
 echo "== end-to-end on SQLite"
-(cd tests/e2e && python3 -m pytest -q)
+(cd tests/e2e && python3 -m pytest)
 
 echo "== end-to-end on PostgreSQL"
 schema="e2e_$(date +%s)_$$"
@@ -23,4 +23,4 @@ trap 'psql "$PG_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1
 export COGNATE_E2E_DATABASE_URL="$PG_URL?options[search_path]=$schema"
 COGNATE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
 export COGNATE_MASTER_KEY
-(cd tests/e2e && python3 -m pytest -q)
+(cd tests/e2e && python3 -m pytest)
