@@ -147,17 +147,14 @@ impl Idp {
         let Grant { origin_jti, auth_time, new_family, device_key } = grant;
         let now = self.now_ms();
         let expires_ms = now + client.refresh_validity_s() * 1000;
-        if new_family {
-            let family = TokenFamily {
-                origin_jti: origin_jti.to_owned(),
-                pool_id: pool.record.id.clone(),
-                client_id: client.id().to_owned(),
-                sub: user.record.sub.clone(),
-                revoked: false,
-                expires_ms,
-            };
-            self.store.insert_family(&family).await?;
-        }
+        let family = new_family.then(|| TokenFamily {
+            origin_jti: origin_jti.to_owned(),
+            pool_id: pool.record.id.clone(),
+            client_id: client.id().to_owned(),
+            sub: user.record.sub.clone(),
+            revoked: false,
+            expires_ms,
+        });
         let token = opaque_token();
         let data = RefreshData {
             client_id: client.id().to_owned(),
@@ -174,7 +171,7 @@ impl Idp {
             replaced_ms: None,
             data: serde_json::to_string(&data).map_err(internal)?,
         };
-        self.store.insert_refresh_token(&record).await?;
+        self.store.insert_refresh_token(family.as_ref(), &record).await?;
         Ok(token)
     }
 

@@ -435,11 +435,17 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn insert_refresh_token(&self, t: &RefreshTokenRecord) -> StoreResult<()> {
+            async fn insert_refresh_token(&self, family: Option<&TokenFamily>, t: &RefreshTokenRecord) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                if let Some(f) = family {
+                    sqlx::query("INSERT INTO token_families (origin_jti, pool_id, client_id, sub, revoked, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(&f.origin_jti).bind(&f.pool_id).bind(&f.client_id).bind(&f.sub).bind(f.revoked).bind(f.expires_ms)
+                        .execute(&mut *tx).await.map_err(map_err!("family"))?;
+                }
                 sqlx::query("INSERT INTO refresh_tokens (token_hash, origin_jti, pool_id, created_ms, expires_ms, replaced_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                     .bind(&t.token_hash).bind(&t.origin_jti).bind(&t.pool_id).bind(t.created_ms).bind(t.expires_ms).bind(t.replaced_ms).bind(&t.data)
-                    .execute(self.writer()).await.map_err(map_err!("refresh_token"))?;
-                Ok(())
+                    .execute(&mut *tx).await.map_err(map_err!("refresh_token"))?;
+                tx.commit().await.map_err(backend)
             }
 
             async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {

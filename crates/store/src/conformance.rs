@@ -293,11 +293,21 @@ async fn token_families_and_refresh_tokens(s: &dyn Store, p: String) -> Result<(
         replaced_ms: None,
         data: "{}".into(),
     };
-    s.insert_refresh_token(&token).await.map_err(err)?;
+    s.insert_refresh_token(None, &token).await.map_err(err)?;
     ensure!(s.get_refresh_token(&token.token_hash).await.map_err(err)? == Some(token.clone()));
     s.mark_refresh_replaced(&token.token_hash, 50).await.map_err(err)?;
     s.mark_refresh_replaced(&token.token_hash, 60).await.map_err(err)?;
     ensure!(s.get_refresh_token(&token.token_hash).await.map_err(err)?.and_then(|t| t.replaced_ms) == Some(50));
+    let mut second = token.clone();
+    second.token_hash = format!("{p}-h2");
+    second.origin_jti = format!("{p}-d");
+    s.insert_refresh_token(Some(&family("d", "s3")), &second).await.map_err(err)?;
+    ensure!(s.get_family(&format!("{p}-d")).await.map_err(err)?.is_some_and(|f| f.sub == "s3"));
+    // A family that already exists makes the whole write fail, token included.
+    let mut third = second.clone();
+    third.token_hash = format!("{p}-h3");
+    ensure!(s.insert_refresh_token(Some(&family("d", "s3")), &third).await.is_err());
+    ensure!(s.get_refresh_token(&third.token_hash).await.map_err(err)?.is_none());
     s.insert_pool(&pool(&pool_id)).await.map_err(err)?;
     s.delete_pool(&pool_id).await.map_err(err)?;
     ensure!(s.get_refresh_token(&token.token_hash).await.map_err(err)?.is_none());

@@ -106,7 +106,9 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_family(&self, origin_jti: &str) -> StoreResult<()>;
     /// Revokes every family of a user (global sign-out).
     async fn revoke_user_families(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
-    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
+    /// Stores a refresh token, and its new family when given, in one transaction (a sign-in
+    /// costs one durable commit, not two).
+    async fn insert_refresh_token(&self, family: Option<&TokenFamily>, token: &RefreshTokenRecord) -> StoreResult<()>;
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
     /// Marks a token superseded by rotation at `at_ms`, unless it already was.
     async fn mark_refresh_replaced(&self, token_hash: &str, at_ms: i64) -> StoreResult<()>;
