@@ -1,5 +1,6 @@
-//! A minimal Cognito JSON 1.1 client: one keep-alive HTTP client, SigV4-signed requests, and
-//! any non-200 answer turned into an error carrying the response body.
+//! A minimal Cognito JSON 1.1 client: one keep-alive HTTP client, SigV4-signed requests (admin
+//! operations) or unsigned ones (public operations: sign-in, SignUp, GetUser...), and any
+//! non-200 answer turned into an error carrying the response body.
 
 use crate::sample::Timed;
 use anyhow::{Context, bail};
@@ -57,6 +58,25 @@ impl SignedClient {
         Ok(req.body(body).build()?)
     }
 
+    /// An unsigned `POST /` for a public `operation`, as a browser or mobile SDK sends it.
+    pub fn public_request(&self, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
+        let req = self
+            .http
+            .post(&self.url)
+            .header("content-type", CONTENT_TYPE)
+            .header("x-amz-target", format!("{TARGET_PREFIX}{operation}"))
+            .body(serde_json::to_vec(body)?);
+        Ok(req.build()?)
+    }
+
+    /// A timed `GET` of `path` (e.g. `/health`): the bare HTTP round trip, no operation.
+    pub async fn get(&self, path: &str) -> anyhow::Result<std::time::Duration> {
+        let req = self.http.get(format!("{}{path}", self.url.trim_end_matches('/'))).build()?;
+        let start = Instant::now();
+        self.send(req).await.with_context(|| format!("GET {path}"))?;
+        Ok(start.elapsed())
+    }
+
     /// Sends a prepared request and reads the whole body; only this part is timed.
     pub async fn send(&self, req: reqwest::Request) -> anyhow::Result<impl AsRef<[u8]> + use<>> {
         let resp = self.http.execute(req).await.context("sending the request")?;
@@ -76,6 +96,27 @@ impl SignedClient {
         hits: impl FnOnce(&serde_json::Value) -> usize,
     ) -> anyhow::Result<(Timed, serde_json::Value)> {
         let req = self.request(operation, body)?;
+        self.timed(req, operation, body, hits).await
+    }
+
+    /// Sends (timed) and parses one unsigned call to a public operation.
+    pub async fn call_public(
+        &self,
+        operation: &str,
+        body: &serde_json::Value,
+        hits: impl FnOnce(&serde_json::Value) -> usize,
+    ) -> anyhow::Result<(Timed, serde_json::Value)> {
+        let req = self.public_request(operation, body)?;
+        self.timed(req, operation, body, hits).await
+    }
+
+    async fn timed(
+        &self,
+        req: reqwest::Request,
+        operation: &str,
+        body: &serde_json::Value,
+        hits: impl FnOnce(&serde_json::Value) -> usize,
+    ) -> anyhow::Result<(Timed, serde_json::Value)> {
         let start = Instant::now();
         let raw = self.send(req).await.with_context(|| format!("{operation} {body}"))?;
         let elapsed = start.elapsed();

@@ -10,6 +10,9 @@
 //! [`client`] (signed JSON 1.1 calls), [`sample`] (timing and percentiles), [`floor`]
 //! (per-operation crypto costs) and [`machine`] (facts about the host).
 
+mod auth;
+mod auth_get_user;
+mod auth_ops;
 mod client;
 mod floor;
 mod list_users;
@@ -18,6 +21,7 @@ mod population;
 mod report;
 mod sample;
 mod server;
+mod srp_client;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +36,8 @@ struct Cli {
 enum Command {
     /// ListUsers filter latency on a large pool (seeded in bulk).
     ListUsers(list_users::Args),
+    /// Sign-in (password, refresh, SRP), GetUser and SignUp throughput against the crypto floor.
+    Auth(auth::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,6 +46,7 @@ fn main() -> anyhow::Result<()> {
     let report = runtime.block_on(async {
         match cli.command {
             Command::ListUsers(args) => list_users::run(args).await,
+            Command::Auth(args) => auth::run(args).await,
         }
     })?;
     report.print();

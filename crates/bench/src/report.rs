@@ -32,7 +32,6 @@ impl Report {
         self.facts.push((label.into(), value.into()));
     }
 
-    #[expect(dead_code, reason = "for the benchmarks with a floor (password sign-in, SRP), not list-users")]
     pub fn floor(&mut self, cost: Cost) {
         self.floor.push(cost);
     }

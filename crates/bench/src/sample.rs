@@ -50,6 +50,10 @@ pub struct Summary {
     pub per_sec: f64,
     /// Items returned by the last call.
     pub hits: usize,
+    /// Wall time of the measured part.
+    pub wall: Duration,
+    /// CPU time the whole process (server and clients) used while measuring, when known.
+    pub cpu: Option<Duration>,
 }
 
 impl Summary {
@@ -69,7 +73,20 @@ impl Summary {
             max: samples.last().copied().unwrap_or_default(),
             per_sec: if wall > 0.0 { samples.len() as f64 / wall } else { 0.0 },
             hits,
+            wall: Duration::from_secs_f64(wall),
+            cpu: None,
         }
+    }
+
+    /// CPUs kept busy on average while measuring: process CPU time ÷ wall time.
+    pub fn cores(&self) -> Option<f64> {
+        let wall = self.wall.as_secs_f64();
+        self.cpu.filter(|_| wall > 0.0).map(|cpu| cpu.as_secs_f64() / wall)
+    }
+
+    /// Process CPU time per completed call.
+    pub fn cpu_per_op(&self) -> Option<Duration> {
+        self.cpu.filter(|_| self.n > 0).map(|cpu| cpu / self.n as u32)
     }
 }
 
@@ -129,6 +146,7 @@ where
         }));
     }
     ready.wait().await;
+    let cpu = crate::machine::process_cpu();
     let start = Instant::now();
     let mut all = Vec::new();
     let mut hits = 0;
@@ -137,7 +155,9 @@ where
         all.extend(samples);
         hits = h;
     }
-    Ok(Summary::of(all, start.elapsed(), hits))
+    let mut summary = Summary::of(all, start.elapsed(), hits);
+    summary.cpu = cpu.zip(crate::machine::process_cpu()).map(|(before, after)| after.saturating_sub(before));
+    Ok(summary)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::client::SignedClient;
 use anyhow::Context;
 use cognate_core::{Clock, SystemClock};
+use cognate_crypto::PasswordParams;
 use cognate_server::Running;
 use cognate_server::cli::ServeArgs;
 use cognate_server::config::{Config, MasterKeySource};
@@ -58,10 +59,11 @@ impl Drop for DataDir {
     }
 }
 
-/// A started server and a client holding its admin credentials.
+/// A started server, a client holding its admin credentials, and its Argon2id parameters.
 pub struct BenchServer {
     pub running: Running,
     pub client: SignedClient,
+    pub password: PasswordParams,
 }
 
 pub async fn start(dir: &DataDir) -> anyhow::Result<BenchServer> {
@@ -78,7 +80,8 @@ pub async fn start(dir: &DataDir) -> anyhow::Result<BenchServer> {
     let mut config = Config::resolve(&args)?;
     // Resolving reads COGNATE_MASTER_KEY; the benchmark's data directory holds its own key.
     config.master_key = MasterKeySource::DataDir;
+    let password = config.password;
     let running = cognate_server::start(config, Arc::new(SystemClock)).await.context("starting the server")?;
     let client = SignedClient::new(&running.public_url, running.admin.clone(), REGION)?;
-    Ok(BenchServer { running, client })
+    Ok(BenchServer { running, client, password })
 }
