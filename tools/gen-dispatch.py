@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate crates/api/src/dispatch.rs: one match arm per operation, calling the `Idp`
 method of the same (snake_case) name when it exists, else answering
-UnsupportedOperationException. Run after adding an operation to the domain."""
+UnsupportedOperationException. Run after adding an operation to the domain, then `cargo fmt`."""
 import json
 import os
 import re
