@@ -29,6 +29,7 @@
 // Prints (last) one JSON line: {"steps": [...], "requests": [...], "storage": {...}}, as srp.mjs.
 
 import fs from 'node:fs';
+import { loadStorage, recordFetch, errorOf, sessionInfo, timeoutRunner } from './common.mjs';
 import readline from 'node:readline';
 import {
 	AuthenticationDetails,
@@ -76,108 +77,16 @@ async function ask(prompt) {
 	}
 }
 
-// --- Storage: a localStorage-like shim (values are strings), optionally persisted ---------
-class JsonStorage {
-	constructor(data) {
-		this.data = { ...(data || {}) };
-	}
-	setItem(key, value) {
-		this.data[key] = String(value);
-		return this.data[key];
-	}
-	getItem(key) {
-		return Object.prototype.hasOwnProperty.call(this.data, key) ? this.data[key] : null;
-	}
-	removeItem(key) {
-		return delete this.data[key];
-	}
-	clear() {
-		this.data = {};
-		return this.data;
-	}
-}
-
-let initial = {};
-if (args.storageFile && fs.existsSync(args.storageFile)) {
-	initial = JSON.parse(fs.readFileSync(args.storageFile, 'utf8') || '{}');
-}
-const storage = new JsonStorage(initial);
-
-// --- Record the library's HTTP traffic ----------------------------------------------------
-const requests = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, options = {}) => {
-	const headers = options.headers || {};
-	const target = String(headers['X-Amz-Target'] || '').split('.').pop();
-	let body = null;
-	try {
-		body = JSON.parse(options.body);
-	} catch {
-		body = options.body ?? null;
-	}
-	const entry = { target, url: String(url), body };
-	requests.push(entry);
-	const resp = await realFetch(url, options);
-	entry.status = resp.status;
-	try {
-		entry.response = await resp.clone().json();
-	} catch {
-		entry.response = null;
-	}
-	return resp;
-};
-
-// --- Helpers --------------------------------------------------------------------------------
+// --- Storage, traffic recording and result helpers (common.mjs) -----------------------------
+const storage = loadStorage(args.storageFile);
+const requests = recordFetch();
+const withTimeout = timeoutRunner(STEP_TIMEOUT_MS);
 const pool = new CognitoUserPool({
 	UserPoolId: args.userPoolId,
 	ClientId: args.clientId,
 	endpoint: args.endpoint,
 	Storage: storage,
 });
-
-function errorOf(err) {
-	if (err == null) return null;
-	if (typeof err !== 'object') return { code: null, name: null, message: String(err) };
-	return {
-		code: err.code ?? null,
-		name: err.name ?? null,
-		message: err.message ?? null,
-		statusCode: err.statusCode ?? null,
-	};
-}
-
-function sessionInfo(session) {
-	if (!session || typeof session.getIdToken !== 'function') return null;
-	return {
-		valid: session.isValid(),
-		idToken: session.getIdToken().getJwtToken(),
-		accessToken: session.getAccessToken().getJwtToken(),
-		refreshToken: session.getRefreshToken().getToken(),
-		idPayload: session.getIdToken().decodePayload(),
-		accessPayload: session.getAccessToken().decodePayload(),
-	};
-}
-
-function withTimeout(op, executor) {
-	return new Promise(resolve => {
-		let done = false;
-		const finish = result => {
-			if (done) return;
-			done = true;
-			clearTimeout(timer);
-			resolve(result);
-		};
-		const timer = setTimeout(
-			() => finish({ ok: false, callback: 'timeout', error: { code: 'Timeout', name: 'Timeout', message: `no callback within ${STEP_TIMEOUT_MS} ms` } }),
-			STEP_TIMEOUT_MS
-		);
-		try {
-			executor(finish);
-		} catch (err) {
-			finish({ ok: false, callback: 'threw', error: errorOf(err), stack: err && err.stack });
-		}
-	});
-}
 
 let user = null;
 
