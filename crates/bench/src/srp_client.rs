@@ -8,12 +8,12 @@
 
 use crate::floor::Cost;
 use anyhow::{Context, ensure};
-use aws_lc_rs::digest::{self, SHA256};
+
 use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cognate_core::{Clock, SystemClock};
-use cognate_crypto::srp::{self, pad};
+use cognate_crypto::srp::{self, hash, pad};
 use num_bigint::BigUint;
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -33,16 +33,6 @@ static GROUP: LazyLock<Group> = LazyLock::new(|| {
     let k = BigUint::from_bytes_be(&hash(&[&pad(&n.to_bytes_be()), &[2u8]]));
     Group { n, g: BigUint::from(2u8), k }
 });
-
-fn hash(parts: &[&[u8]]) -> [u8; 32] {
-    let mut ctx = digest::Context::new(&SHA256);
-    for p in parts {
-        ctx.update(p);
-    }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    out
-}
 
 /// What a user's password gives the client, fixed once the server has chosen the salt:
 /// `x = H(padHex(salt) ‖ H(poolName ‖ username ‖ ":" ‖ password))` and `k·g^x mod N`. Real

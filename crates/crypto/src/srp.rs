@@ -49,7 +49,8 @@ pub enum SrpError {
     Degenerate,
 }
 
-fn hash(parts: &[&[u8]]) -> [u8; 32] {
+/// SHA-256 over the concatenated parts (the `H` of Cognito's SRP).
+pub fn hash(parts: &[&[u8]]) -> [u8; 32] {
     let mut ctx = digest::Context::new(&SHA256);
     for p in parts {
         ctx.update(p);

@@ -148,12 +148,27 @@ pub(crate) fn hash_names<'a>(typed: &'a str, user: &'a User) -> Vec<&'a str> {
 impl Idp {
     /// The client and its pool, for public operations that name only the client.
     pub(crate) async fn app_client(&self, client_id: &str) -> IdpResult<(Pool, AppClient)> {
+        let client = self.load_app_client(client_id).await?;
+        let pool = self.load_pool(&client.record.pool_id).await?;
+        Ok((pool, client))
+    }
+
+    /// A client of a pool the caller already holds (access-token operations), without
+    /// loading and parsing the pool a second time.
+    pub(crate) async fn client_in(&self, pool: &Pool, client_id: &str) -> IdpResult<AppClient> {
+        let client = self.load_app_client(client_id).await?;
+        if client.record.pool_id != pool.record.id {
+            return Err(IdpError::ResourceNotFound(format!("User pool client {client_id} does not exist.")));
+        }
+        Ok(client)
+    }
+
+    async fn load_app_client(&self, client_id: &str) -> IdpResult<AppClient> {
         let not_found = || IdpError::ResourceNotFound(format!("User pool client {client_id} does not exist."));
         let record = self.store.get_client(client_id).await?.ok_or_else(not_found)?;
         let doc: ClientDoc = serde_json::from_str(&record.config).map_err(internal)?;
         let secrets = self.client_secrets(&record, &doc)?;
-        let pool = self.load_pool(&record.pool_id).await?;
-        Ok((pool, AppClient { record, doc, secrets }))
+        Ok(AppClient { record, doc, secrets })
     }
 
     /// As [`Idp::app_client`], and the client must belong to `pool_id` (admin operations).

@@ -10,9 +10,9 @@ use cognate_wire::idp::types::*;
 
 impl Idp {
     pub async fn get_user(&self, req: GetUserRequest) -> IdpResult<GetUserResponse> {
-        let (_, user, claims) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
+        let (pool, user, claims) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
         let client = match claims.client_id.as_deref() {
-            Some(id) => self.app_client(id).await.ok().map(|(_, c)| c),
+            Some(id) => self.client_in(&pool, id).await.ok(),
             None => None,
         };
         let attributes = user
@@ -48,7 +48,7 @@ impl Idp {
         req: UpdateUserAttributesRequest,
     ) -> IdpResult<UpdateUserAttributesResponse> {
         let (pool, mut user, claims) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
-        let (_, client) = self.app_client(claims.client_id.as_deref().unwrap_or_default()).await?;
+        let client = self.client_in(&pool, claims.client_id.as_deref().unwrap_or_default()).await?;
         let updates = req.user_attributes.unwrap_or_default();
         if updates.iter().any(|a| !client.can_write(a.name.as_deref().unwrap_or_default())) {
             return Err(not_writable());
@@ -108,7 +108,7 @@ impl Idp {
         req: DeleteUserAttributesRequest,
     ) -> IdpResult<DeleteUserAttributesResponse> {
         let (pool, mut user, claims) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
-        let (_, client) = self.app_client(claims.client_id.as_deref().unwrap_or_default()).await?;
+        let client = self.client_in(&pool, claims.client_id.as_deref().unwrap_or_default()).await?;
         let names = req.user_attribute_names.unwrap_or_default();
         if names.iter().any(|n| !client.can_write(n)) {
             return Err(not_writable());
