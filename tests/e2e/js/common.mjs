@@ -105,3 +105,42 @@ export function timeoutRunner(ms) {
 		});
 	};
 }
+
+/**
+ * Runs `args.steps` through `ops`, one at a time (stopping at the first failure unless a step
+ * says `continueOnError`), then saves the Storage, prints one JSON line with every step's
+ * result, the recorded traffic and the Storage, and exits. A library bug or an unexpected
+ * server answer that throws inside a fetch callback becomes the running step's result instead
+ * of killing the script without output.
+ */
+export async function runSteps(script, args, ops, storage, requests) {
+	let onCrash = null;
+	process.on('uncaughtException', err => {
+		if (onCrash) onCrash({ ok: false, callback: 'uncaughtException', error: errorOf(err), stack: err && err.stack });
+		else throw err;
+	});
+	process.on('unhandledRejection', err => {
+		if (onCrash) onCrash({ ok: false, callback: 'unhandledRejection', error: errorOf(err), stack: err && err.stack });
+	});
+	const results = [];
+	for (const step of args.steps) {
+		const run = ops[step.op];
+		if (!run) {
+			console.error(`${script}: unknown op ${step.op}`);
+			process.exit(2);
+		}
+		const result = await Promise.race([
+			run(step),
+			new Promise(resolve => {
+				onCrash = resolve;
+			}),
+		]);
+		onCrash = null;
+		results.push({ op: step.op, ...result });
+		if (!result.ok && !step.continueOnError) break;
+	}
+	if (args.storageFile) fs.writeFileSync(args.storageFile, JSON.stringify(storage.data, null, 1));
+	process.stdout.write(`${JSON.stringify({ steps: results, requests, storage: storage.data })}\n`);
+	// Leave no keep-alive sockets (or a stdin reader) holding the process open.
+	process.exit(0);
+}

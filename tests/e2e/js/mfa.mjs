@@ -28,8 +28,7 @@
 //
 // Prints (last) one JSON line: {"steps": [...], "requests": [...], "storage": {...}}, as srp.mjs.
 
-import fs from 'node:fs';
-import { loadStorage, recordFetch, errorOf, sessionInfo, timeoutRunner } from './common.mjs';
+import { loadStorage, recordFetch, errorOf, runSteps, sessionInfo, timeoutRunner } from './common.mjs';
 import readline from 'node:readline';
 import {
 	AuthenticationDetails,
@@ -250,36 +249,4 @@ const ops = {
 	},
 };
 
-// A library bug or an unexpected server answer can throw inside a fetch callback: report it
-// as the result of the running step instead of dying without output.
-let onCrash = null;
-process.on('uncaughtException', err => {
-	if (onCrash) onCrash({ ok: false, callback: 'uncaughtException', error: errorOf(err), stack: err && err.stack });
-	else throw err;
-});
-process.on('unhandledRejection', err => {
-	if (onCrash) onCrash({ ok: false, callback: 'unhandledRejection', error: errorOf(err), stack: err && err.stack });
-});
-
-const results = [];
-for (const step of args.steps) {
-	const run = ops[step.op];
-	if (!run) {
-		console.error(`mfa.mjs: unknown op ${step.op}`);
-		process.exit(2);
-	}
-	const result = await Promise.race([
-		run(step),
-		new Promise(resolve => {
-			onCrash = resolve;
-		}),
-	]);
-	onCrash = null;
-	results.push({ op: step.op, ...result });
-	if (!result.ok && !step.continueOnError) break;
-}
-
-if (args.storageFile) fs.writeFileSync(args.storageFile, JSON.stringify(storage.data, null, 1));
-process.stdout.write(`${JSON.stringify({ steps: results, requests, storage: storage.data })}\n`);
-// Leave no keep-alive sockets (or the stdin reader) holding the process open.
-process.exit(0);
+await runSteps('mfa.mjs', args, ops, storage, requests);
