@@ -24,6 +24,19 @@ PATTERN_OVERRIDES = {
     # `[\S]+` would refuse such passwords.
     "PasswordType": r"[\S]+(.*[\S]+)?",
 }
+# Members whose values Cognate accepts beyond botocore's pattern, each with its reason.
+# Trigger settings take an http(s) URL or a bare function name as well as a Lambda ARN:
+# Cognate can POST events to a URL or invoke a function by name through a Lambda endpoint.
+TRIGGER_FUNCTION = "TriggerFunctionType"
+SYNTHETIC_SHAPES = {
+    TRIGGER_FUNCTION: {
+        "type": "string", "min": 1, "max": 2048,
+        "pattern": r"(arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?)"
+                   r"|(https?://[^\s]+)|([\w.-]+(:[\w$-]+)?)",
+    },
+}
+TRIGGER_CONFIG_SHAPES = ["PreTokenGenerationVersionConfigType", "CustomSMSLambdaVersionConfigType",
+                         "CustomEmailLambdaVersionConfigType", "InboundFederationLambdaType"]
 KEYWORDS = {"type", "match", "ref", "self", "use", "mod", "fn", "struct", "enum", "impl", "loop",
             "move", "where", "async", "await", "dyn", "static", "const", "crate", "super", "trait"}
 
@@ -38,6 +51,14 @@ def snake(name):
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
     return "r#" + s if s in KEYWORDS else s
+
+
+def member_shape(structure, member, shape):
+    """The shape a member is validated as: botocore's, or an override above."""
+    if shape == "ArnType" and member != "KMSKeyID" and (
+            structure == "LambdaConfigType" or structure in TRIGGER_CONFIG_SHAPES):
+        return TRIGGER_FUNCTION
+    return shape
 
 
 def compact(model):
@@ -57,11 +78,12 @@ def compact(model):
         if name in PATTERN_OVERRIDES:
             c["pattern"] = PATTERN_OVERRIDES[name]
         if "members" in s:
-            c["members"] = {m: v["shape"] for m, v in s["members"].items()}
+            c["members"] = {m: member_shape(name, m, v["shape"]) for m, v in s["members"].items()}
         for k in ("member", "key", "value"):
             if k in s:
                 c[k] = s[k]["shape"]
         shapes[name] = c
+    shapes.update(SYNTHETIC_SHAPES)
     return {"metadata": {k: model["metadata"][k] for k in ("targetPrefix", "endpointPrefix")},
             "operations": ops, "shapes": shapes}
 

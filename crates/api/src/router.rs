@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Router, extract::rejection::BytesRejection};
 use cognate_core::{Clock, OffsetClock};
-use cognate_idp::Idp;
 use cognate_idp::IdpError;
+use cognate_idp::{Caller, Idp};
 use cognate_wire::idp::types::Op;
 use cognate_wire::{Model, validate_input};
 use std::sync::Arc;
@@ -178,5 +178,25 @@ async fn serve(
             .map_err(|e| ApiError::new("SerializationException", format!("Malformed JSON: {e}")))?
     };
     validate_input(Model::idp(), model_op, &mut value)?;
-    dispatch::idp(&state.idp, op, value).await
+    let caller = caller(headers, &value);
+    cognate_idp::with_caller(caller, dispatch::idp(&state.idp, op, value)).await
+}
+
+/// Who is calling, for trigger events: the SDK named by the user agent, the app client and
+/// the request's ClientMetadata.
+fn caller(headers: &HeaderMap, body: &serde_json::Value) -> Caller {
+    let agent = ["x-amz-user-agent", "user-agent"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .unwrap_or_default();
+    let client_metadata = body
+        .get("ClientMetadata")
+        .and_then(serde_json::Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+        .unwrap_or_default();
+    Caller {
+        sdk_version: Caller::sdk_from_user_agent(agent),
+        client_id: body.get("ClientId").and_then(serde_json::Value::as_str).map(String::from),
+        client_metadata,
+    }
 }

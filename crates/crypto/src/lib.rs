@@ -5,12 +5,14 @@ pub mod jws;
 pub mod master_key;
 pub mod password;
 pub mod random;
+pub mod sender_key;
 pub mod sigv4;
 pub mod srp;
 pub mod totp;
 
 pub use master_key::{MasterKey, MasterKeyError};
 pub use password::{PasswordHasher, PasswordParams};
+pub use sender_key::SenderKey;
 
 /// Constant-time equality, so that comparing a secret leaks nothing through timing.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {

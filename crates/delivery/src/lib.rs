@@ -1,11 +1,12 @@
-//! Message delivery for Cognate: e-mail over SMTP and SMS through an HTTP webhook, behind
-//! `cognate_idp::Messenger`.
+//! Cognate's outbound calls: e-mail over SMTP and SMS through an HTTP webhook, behind
+//! `cognate_idp::Messenger`, and trigger invocation (`lambda`), behind `cognate_idp::Invoker`.
 //!
 //! Each medium is optional. Without SMTP, e-mails are written to the log (code included),
 //! and without a webhook SMS messages are; that is how a developer reads codes locally. The
 //! configuration is checked once, in [`Delivery::new`], so a typo in a URL stops the server
 //! at start-up instead of failing the first sign-up.
 
+mod lambda;
 mod smtp;
 mod webhook;
 
@@ -18,6 +19,7 @@ use async_trait::async_trait;
 use cognate_idp::{Medium, Message, Messenger};
 use lettre::message::Mailbox;
 
+pub use crate::lambda::{DEFAULT_TIMEOUT as DEFAULT_TRIGGER_TIMEOUT, InvokerConfig, TriggerInvoker};
 use crate::smtp::{SmtpSender, SmtpSettings};
 use crate::webhook::SmsWebhook;
 

@@ -8,6 +8,8 @@ use crate::devices;
 use crate::pools::Pool;
 use crate::sessions::SessionState;
 use crate::tokens::{Refresh, RefreshData, refresh_digest};
+use crate::triggers::Trigger;
+use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid, password_policy};
 use cognate_wire::idp::types::*;
@@ -39,11 +41,11 @@ pub(crate) enum Step {
 
 type Params = BTreeMap<String, String>;
 
-fn param<'a>(params: &'a Params, name: &str) -> IdpResult<&'a str> {
+pub(crate) fn param<'a>(params: &'a Params, name: &str) -> IdpResult<&'a str> {
     params.get(name).map(String::as_str).ok_or_else(|| invalid(format!("Missing required parameter {name}")))
 }
 
-fn not_enabled(flow: &str) -> IdpError {
+pub(crate) fn not_enabled(flow: &str) -> IdpError {
     invalid(format!("{flow} flow not enabled for this client"))
 }
 
@@ -73,6 +75,7 @@ impl Idp {
             "USER_PASSWORD_AUTH" => return Err(not_enabled("USER_PASSWORD_AUTH")),
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(pool, &client, &params).await?,
             "USER_SRP_AUTH" => self.srp_challenge(&pool, &client, &params).await?,
+            "CUSTOM_AUTH" => self.custom_auth(pool, &client, &params, false).await?,
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
                 return Err(invalid("Initiate Auth method not supported."));
             }
@@ -93,6 +96,7 @@ impl Idp {
             flow @ ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH") => return Err(not_enabled(flow)),
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(pool, &client, &params).await?,
             "USER_SRP_AUTH" => self.srp_challenge(&pool, &client, &params).await?,
+            "CUSTOM_AUTH" => self.custom_auth(pool, &client, &params, true).await?,
             "USER_PASSWORD_AUTH" => return Err(invalid("Initiate Auth method not supported.")),
             other => return Err(unsupported_flow(other, &client)),
         };
@@ -118,11 +122,21 @@ impl Idp {
         if client.has_secret() && !params.contains_key("SECRET_HASH") {
             client.check_secret_hash(None, &[])?;
         }
-        let mut user = self.sign_in_user(&pool, client, username).await?;
-        client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &hash_names(username, &user))?;
-        self.verify_password(&pool, &mut user, password).await?;
         let device = if admin { Device::Untracked } else { Device::from(params) };
-        self.after_first_factor(pool, client, user, device).await
+        let mut user = match self.resolve_user(&pool, username).await {
+            Err(IdpError::UserNotFound) if self.has_trigger(&pool, Trigger::UserMigration) => {
+                client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &[username])?;
+                // The function vouched for the password: the user signs in with it now.
+                let user = self.migrate_on_sign_in(&pool, client, username, password).await?;
+                return self.after_first_factor(pool, client, user, device, TokenSource::Authentication).await;
+            }
+            Err(IdpError::UserNotFound) => self.sign_in_user(&pool, client, username).await?,
+            other => other?,
+        };
+        client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &hash_names(username, &user))?;
+        self.pre_authentication(&pool, client, &user).await?;
+        self.verify_password(&pool, &mut user, password).await?;
+        self.after_first_factor(pool, client, user, device, TokenSource::Authentication).await
     }
 
     /// A hash of a random password made with this server's parameters, verified against when
@@ -164,6 +178,7 @@ impl Idp {
         client: &AppClient,
         user: User,
         device: Device,
+        source: TokenSource,
     ) -> IdpResult<Step> {
         if !user.record.enabled {
             return Err(IdpError::NotAuthorized("User is disabled.".into()));
@@ -185,23 +200,28 @@ impl Idp {
         if let Some(step) = self.mfa_step(&pool, client, &user, &device).await? {
             return Ok(step);
         }
-        self.finish_sign_in(pool, client, user, device).await
+        self.finish_sign_in(pool, client, user, device, source).await
     }
 
-    /// Tokens for a completed sign-in, with NewDeviceMetadata when the pool tracks devices.
+    /// PostAuthentication, then tokens for a completed sign-in, with NewDeviceMetadata when
+    /// the pool tracks devices.
     pub(crate) async fn finish_sign_in(
         &self,
         pool: Pool,
         client: &AppClient,
         mut user: User,
         device: Device,
+        source: TokenSource,
     ) -> IdpResult<Step> {
         let auth_time = self.now_ms() / 1000;
-        if device == Device::Untracked || !devices::tracking(&pool) {
-            return Ok(Step::Tokens(self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?));
+        let tracked = device != Device::Untracked && devices::tracking(&pool);
+        self.post_authentication(&pool, client, &user, tracked).await?;
+        if !tracked {
+            let result = self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily, source).await?;
+            return Ok(Step::Tokens(result));
         }
         let metadata = self.new_device(&pool, &mut user).await?;
-        let mut result = self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily).await?;
+        let mut result = self.issue_tokens(pool, client, &user, auth_time, Refresh::NewFamily, source).await?;
         result.new_device_metadata = Some(metadata);
         Ok(Step::Tokens(result))
     }
@@ -230,6 +250,7 @@ impl Idp {
             auth_time: 0,
             srp: None,
             mfa: None,
+            custom: None,
         };
         let session = self.new_session(&pool.record.id, client, &state).await?;
         let parameters = BTreeMap::from([
@@ -289,6 +310,7 @@ impl Idp {
             "PASSWORD_VERIFIER" => self.answer_password_verifier(pool, client, &responses).await,
             "DEVICE_SRP_AUTH" => self.answer_device_srp(&pool, client, &responses).await,
             "DEVICE_PASSWORD_VERIFIER" => self.answer_device_verifier(pool, client, &responses).await,
+            "CUSTOM_CHALLENGE" => self.answer_custom_challenge(pool, client, session, &responses).await,
             "SMS_MFA" | "EMAIL_OTP" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
                 self.answer_mfa(pool, client, challenge, session, &responses).await
             }
@@ -332,7 +354,8 @@ impl Idp {
         user.data.temporary_expires_ms = None;
         self.save_user(&pool, &mut user).await?;
         // MFA (or its setup) still follows a new password, as after any first factor.
-        self.after_first_factor(pool, client, user, Device::from(&responses)).await
+        let source = TokenSource::NewPasswordChallenge;
+        self.after_first_factor(pool, client, user, Device::from(&responses), source).await
     }
 
     /// Sets a new password after the history check (PasswordHistorySize).
@@ -361,7 +384,8 @@ impl Idp {
         }
         let refresh = Refresh::Reuse { origin_jti };
         let device = data.device_key.as_deref();
-        Ok(Step::Tokens(self.issue_device_tokens(pool, client, &user, data.auth_time, refresh, device).await?))
+        let source = TokenSource::RefreshTokens;
+        Ok(Step::Tokens(self.issue_device_tokens(pool, client, &user, data.auth_time, refresh, device, source).await?))
     }
 
     /// Checks a refresh token for `client`: known, unexpired, family not revoked, user still
@@ -412,8 +436,9 @@ impl Idp {
             .redeem_refresh_token(&pool, &client, req.refresh_token.as_deref().unwrap_or_default(), rotation)
             .await?;
         let refresh = if rotation.is_some() { Refresh::Rotate { origin_jti } } else { Refresh::Reuse { origin_jti } };
-        let result =
-            self.issue_device_tokens(pool, &client, &user, data.auth_time, refresh, data.device_key.as_deref()).await?;
+        let device = data.device_key.as_deref();
+        let source = TokenSource::RefreshTokens;
+        let result = self.issue_device_tokens(pool, &client, &user, data.auth_time, refresh, device, source).await?;
         Ok(GetTokensFromRefreshTokenResponse { authentication_result: Some(result) })
     }
 }
@@ -426,10 +451,7 @@ pub(crate) fn not_writable() -> IdpError {
 fn unsupported_flow(flow: &str, client: &AppClient) -> IdpError {
     match flow {
         "USER_SRP_AUTH" if !client.allows(Flow::UserSrp) => not_enabled(flow),
-        "CUSTOM_AUTH" if !client.allows(Flow::Custom) => not_enabled(flow),
-        "USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH" => {
-            IdpError::Unsupported(format!("Cognate does not support {flow} yet."))
-        }
+        "USER_SRP_AUTH" | "USER_AUTH" => IdpError::Unsupported(format!("Cognate does not support {flow} yet.")),
         _ => invalid(format!("Invalid AuthFlow {flow}")),
     }
 }

@@ -127,6 +127,7 @@ impl Idp {
             auth_time: 0,
             srp: None,
             mfa: None,
+            custom: None,
         };
         let record = SessionRecord {
             id_hash: id,
@@ -182,7 +183,7 @@ impl Idp {
             salt: &salt,
             verifier: &v,
         };
-        self.password_verifier_step(pool, client, who, &a, "DEVICE_PASSWORD_VERIFIER").await
+        self.password_verifier_step(pool, client, who, &a, "DEVICE_PASSWORD_VERIFIER", None).await
     }
 
     /// DEVICE_PASSWORD_VERIFIER: the device's signature completes the sign-in.
@@ -210,9 +211,13 @@ impl Idp {
             d.authenticated_ms = self.now_ms();
         }
         self.save_user(&pool, &mut user).await?;
+        self.post_authentication(&pool, client, &user, false).await?;
         let auth_time = self.now_ms() / 1000;
         let refresh = crate::tokens::Refresh::NewFamily;
-        Ok(Step::Tokens(self.issue_device_tokens(pool, client, &user, auth_time, refresh, Some(&device_key)).await?))
+        let source = crate::triggers::token_generation::TokenSource::AuthenticateDevice;
+        let result =
+            self.issue_device_tokens(pool, client, &user, auth_time, refresh, Some(&device_key), source).await?;
+        Ok(Step::Tokens(result))
     }
 
     pub async fn confirm_device(&self, req: ConfirmDeviceRequest) -> IdpResult<ConfirmDeviceResponse> {

@@ -61,6 +61,19 @@ pub enum IdpError {
     SoftwareTokenMfaNotFound,
     #[error("{0}")]
     EnableSoftwareTokenMfa(String),
+    /// A trigger function raised an error; the message is Cognito's "<Trigger> failed with
+    /// error <message>.".
+    #[error("{0}")]
+    LambdaValidation(String),
+    /// A trigger could not be invoked (unreachable, timed out, refused).
+    #[error("{0}")]
+    UnexpectedLambda(String),
+    /// A trigger answered something that is not a Cognito event.
+    #[error("{0}")]
+    InvalidLambdaResponse(String),
+    /// The pool lacks what the request needs (e.g. custom-auth triggers).
+    #[error("{0}")]
+    InvalidPoolConfiguration(String),
     #[error("The resource was modified concurrently; retry the request.")]
     ConcurrentModification,
     /// A failure that is not the caller's fault; the detail is logged, never sent.

@@ -28,16 +28,18 @@ mod signing_keys;
 mod signup;
 mod srp_auth;
 mod tokens;
+mod triggers;
 mod user_filter;
 mod user_record;
 mod users;
 
 pub use error::IdpError;
 pub use messages::{LogMessenger, Medium, Message, Messenger};
+pub use triggers::{Caller, InvokeError, InvokeMode, Invoker, NoInvoker, with_caller};
 pub use users::BulkUser;
 
 use cognate_core::Clock;
-use cognate_crypto::{MasterKey, PasswordHasher};
+use cognate_crypto::{MasterKey, PasswordHasher, SenderKey};
 use cognate_store::Store;
 use std::sync::Arc;
 
@@ -49,6 +51,8 @@ pub struct IdpSettings {
     pub region: String,
     pub account_id: String,
     pub public_url: String,
+    /// Encrypts the codes handed to custom sender triggers; without it those triggers fail.
+    pub sender_key: Option<Arc<SenderKey>>,
 }
 
 /// The user-pool service. Cheap to clone; every operation is a method.
@@ -59,6 +63,7 @@ pub struct Idp {
     hasher: PasswordHasher,
     master_key: Arc<MasterKey>,
     messenger: Arc<dyn Messenger>,
+    invoker: Arc<dyn Invoker>,
     settings: Arc<IdpSettings>,
     keys: Arc<signing_keys::KeyCache>,
     dummy_hash: Arc<tokio::sync::OnceCell<String>>,
@@ -71,6 +76,7 @@ impl Idp {
         hasher: PasswordHasher,
         master_key: Arc<MasterKey>,
         messenger: Arc<dyn Messenger>,
+        invoker: Arc<dyn Invoker>,
         settings: IdpSettings,
     ) -> Self {
         Idp {
@@ -79,6 +85,7 @@ impl Idp {
             hasher,
             master_key,
             messenger,
+            invoker,
             settings: Arc::new(settings),
             keys: Default::default(),
             dummy_hash: Default::default(),

@@ -10,6 +10,7 @@ use crate::messages::{Medium, Message};
 use crate::notify::mask;
 use crate::pools::Pool;
 use crate::sessions::SessionState;
+use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid};
 use cognate_crypto::totp;
@@ -203,6 +204,7 @@ impl Idp {
             auth_time: 0,
             srp: None,
             mfa: Some(mfa),
+            custom: None,
         };
         let session = self.new_session(&pool.record.id, client, &state).await?;
         params.insert("USER_ID_FOR_SRP".to_owned(), user.record.username.clone());
@@ -247,7 +249,7 @@ impl Idp {
             reply_to: email_cfg.and_then(|c| c.reply_to_email_address.clone()),
             purpose: "mfa",
         };
-        self.messenger.send(message).await.map_err(|reason| {
+        self.deliver(pool, user, message, code).await?.map_err(|reason| {
             tracing::warn!(%reason, "MFA code delivery failed");
             IdpError::CodeDeliveryFailure("Unable to deliver the authentication code.".into())
         })
@@ -292,7 +294,7 @@ impl Idp {
                 if user_factors(&pool, &user).is_empty() {
                     return Err(IdpError::NotAuthorized("MFA has not been set up for the user.".into()));
                 }
-                self.finish_sign_in(pool, client, user, device).await
+                self.finish_sign_in(pool, client, user, device, TokenSource::Authentication).await
             }
             TOTP => {
                 let code = responses
@@ -305,7 +307,7 @@ impl Idp {
                     return Err(e);
                 }
                 self.save_user(&pool, &mut user).await?;
-                self.finish_sign_in(pool, client, user, device).await
+                self.finish_sign_in(pool, client, user, device, TokenSource::Authentication).await
             }
             _ => {
                 let key = if challenge == SMS { "SMS_MFA_CODE" } else { "EMAIL_OTP_CODE" };
@@ -321,7 +323,7 @@ impl Idp {
                     self.retry_session(session, &state).await?;
                     return Err(mismatch());
                 }
-                self.finish_sign_in(pool, client, user, device).await
+                self.finish_sign_in(pool, client, user, device, TokenSource::Authentication).await
             }
         }
     }

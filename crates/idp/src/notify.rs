@@ -101,7 +101,7 @@ impl Idp {
             reply_to: email.and_then(|c| c.reply_to_email_address.clone()),
             purpose,
         };
-        self.messenger.send(message).await.map_err(|reason| {
+        self.deliver(pool, user, message, code).await?.map_err(|reason| {
             tracing::warn!(%reason, "code delivery failed");
             IdpError::CodeDeliveryFailure("Unable to deliver the code; try again later.".into())
         })

@@ -104,7 +104,7 @@ impl Settings {
         }
         pool.policies = Some(policies);
         pool.deletion_protection = Some(self.deletion_protection.unwrap_or_else(|| "INACTIVE".into()));
-        pool.lambda_config = Some(self.lambda_config.unwrap_or_default());
+        pool.lambda_config = Some(lambda_config(self.lambda_config.unwrap_or_default()));
         pool.auto_verified_attributes = self.auto_verified_attributes;
         pool.mfa_configuration = Some(self.mfa_configuration.unwrap_or_else(|| "OFF".into()));
         pool.verification_message_template = Some(verification_template(
@@ -179,4 +179,20 @@ pub(crate) fn check_identity_settings(req: &CreateUserPoolRequest) -> IdpResult<
         return Err(invalid("Only one of the username attributes or alias attributes can be specified."));
     }
     Ok(())
+}
+
+/// The two ways of naming the pre token generation trigger describe one function, as in
+/// Cognito: the legacy `PreTokenGeneration` is version 1 of `PreTokenGenerationConfig`.
+fn lambda_config(mut c: LambdaConfigType) -> LambdaConfigType {
+    match (&c.pre_token_generation_config, &c.pre_token_generation) {
+        (Some(config), _) => c.pre_token_generation = config.lambda_arn.clone(),
+        (None, Some(arn)) => {
+            c.pre_token_generation_config = Some(PreTokenGenerationVersionConfigType {
+                lambda_version: Some("V1_0".into()),
+                lambda_arn: Some(arn.clone()),
+            })
+        }
+        (None, None) => {}
+    }
+    c
 }

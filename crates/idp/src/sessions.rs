@@ -21,6 +21,9 @@ pub(crate) struct SessionState {
     /// An MFA challenge's outstanding code and attempts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa: Option<crate::mfa::MfaState>,
+    /// A custom authentication flow's progress (CUSTOM_AUTH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<crate::triggers::custom_auth::CustomState>,
 }
 
 pub(crate) fn digest(session: &str) -> String {

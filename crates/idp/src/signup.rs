@@ -7,6 +7,7 @@ use crate::client_auth::{AppClient, hash_names};
 use crate::codes::{self, Contact, Purpose};
 use crate::notify::Destination;
 use crate::pools::Pool;
+use crate::triggers::Trigger;
 use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::invalid, password_policy};
 use cognate_store::StoreError;
@@ -65,8 +66,10 @@ impl Idp {
         attributes::apply(&pool.doc, &mut user, &updates, Mode::Create)?;
         crate::users::set_username_attribute(&pool.doc, &mut user, &given)?;
         attributes::check_required(&pool.doc, &user)?;
+        let decision = self.pre_sign_up(&pool, &user, "PreSignUp_SignUp", req.validation_data.as_deref()).await?;
+        decision.apply(&mut user);
         self.set_password(&mut user, &password).await?;
-        let destination = auto_verify_destination(&pool, &user);
+        let destination = if decision.confirm { None } else { auto_verify_destination(&pool, &user) };
         let code = destination.as_ref().map(|_| codes::issue(&mut user, Purpose::ConfirmSignUp, self.now_ms()));
         let write = user.to_write(&pool.doc, None)?;
         self.store.write_users(std::slice::from_ref(&write)).await.map_err(|e| match e {
@@ -80,8 +83,11 @@ impl Idp {
         if let (Some(to), Some(code)) = (&destination, &code) {
             self.send_code(&pool, &user, to, code, "sign-up").await?;
         }
+        if decision.confirm {
+            self.post_confirmation(&pool, &user, "PostConfirmation_ConfirmSignUp").await?;
+        }
         Ok(SignUpResponse {
-            user_confirmed: Some(false),
+            user_confirmed: Some(decision.confirm),
             code_delivery_details: destination.map(|d| d.details()),
             user_sub: Some(user.record.sub.clone()),
             session: None,
@@ -130,6 +136,7 @@ impl Idp {
             user.attributes.insert(format!("{}_verified", to.contact.attribute()), "true".into());
         }
         self.save_user_forcing_alias(&pool, &mut user, req.force_alias_creation == Some(true)).await?;
+        self.post_confirmation(&pool, &user, "PostConfirmation_ConfirmSignUp").await?;
         Ok(ConfirmSignUpResponse { session: None })
     }
 
@@ -157,7 +164,17 @@ impl Idp {
     pub async fn forgot_password(&self, req: ForgotPasswordRequest) -> IdpResult<ForgotPasswordResponse> {
         let (pool, client) = self.app_client(req.client_id.as_deref().unwrap_or_default()).await?;
         let username = req.username.as_deref().unwrap_or_default();
-        let Some(mut user) = self.named_user(&pool, &client, username, req.secret_hash.as_deref()).await? else {
+        let named = match self.named_user(&pool, &client, username, req.secret_hash.as_deref()).await {
+            Ok(None) | Err(IdpError::UserNotFound) if self.has_trigger(&pool, Trigger::UserMigration) => {
+                client.check_secret_hash(req.secret_hash.as_deref(), &[username])?;
+                match self.migrate_on_forgot_password(&pool, &client, username).await {
+                    Err(IdpError::UserNotFound | IdpError::LambdaValidation(_)) if client.hides_users() => None,
+                    other => Some(other?),
+                }
+            }
+            other => other?,
+        };
+        let Some(mut user) = named else {
             return Ok(ForgotPasswordResponse { code_delivery_details: Some(simulated_details(username)) });
         };
         if !user.record.enabled {
@@ -197,6 +214,7 @@ impl Idp {
         }
         user.data.lockout.succeed();
         self.save_user(&pool, &mut user).await?;
+        self.post_confirmation(&pool, &user, "PostConfirmation_ConfirmForgotPassword").await?;
         Ok(ConfirmForgotPasswordResponse {})
     }
 

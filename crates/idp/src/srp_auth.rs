@@ -8,6 +8,8 @@ use crate::auth::Step;
 use crate::client_auth::{AppClient, Flow, hash_names};
 use crate::pools::Pool;
 use crate::sessions::SessionState;
+use crate::triggers::custom_auth::CustomState;
+use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid};
 use base64::Engine as _;
@@ -103,9 +105,24 @@ impl Idp {
         };
         if let Some(user) = &user {
             client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &hash_names(username, user))?;
+            self.pre_authentication(pool, client, user).await?;
         }
+        self.srp_step(pool, client, user.as_ref(), username, &a, None).await
+    }
+
+    /// The PASSWORD_VERIFIER challenge for `user` (a decoy when `None`), optionally as one
+    /// step of a custom authentication flow.
+    pub(crate) async fn srp_step(
+        &self,
+        pool: &Pool,
+        client: &AppClient,
+        user: Option<&User>,
+        username: &str,
+        a: &[u8],
+        custom: Option<CustomState>,
+    ) -> IdpResult<Step> {
         let group = srp_pool_name(&pool.record.id).to_owned();
-        let (sub, srp_username, salt, v) = match user.as_ref().map(|u| (u, self.open_verifier(u))) {
+        let (sub, srp_username, salt, v) = match user.map(|u| (u, self.open_verifier(u))) {
             Some((u, Ok(Some((salt, v))))) => (u.record.sub.clone(), u.record.username.clone(), salt, v),
             Some((_, Err(e))) => return Err(e),
             _ => self.decoy(pool, username),
@@ -118,7 +135,7 @@ impl Idp {
             salt: &salt,
             verifier: &v,
         };
-        self.password_verifier_step(pool, client, identity, &a, "PASSWORD_VERIFIER").await
+        self.password_verifier_step(pool, client, identity, a, "PASSWORD_VERIFIER", custom).await
     }
 
     /// A consistent fake SRP identity for a username that cannot sign in (unknown, or without
@@ -137,6 +154,7 @@ impl Idp {
         who: SrpIdentity<'_>,
         a: &[u8],
         challenge: &str,
+        custom: Option<CustomState>,
     ) -> IdpResult<Step> {
         let SrpIdentity { sub, group, srp_username, username, salt, verifier: v } = who;
         let hello = srp::server_hello(v);
@@ -154,6 +172,7 @@ impl Idp {
             auth_time: 0,
             srp: Some(state),
             mfa: None,
+            custom,
         };
         let secret_block = self.new_session(&pool.record.id, client, &session).await?;
         let mut parameters = BTreeMap::from([
@@ -199,7 +218,12 @@ impl Idp {
             user.data.lockout.succeed();
             self.save_user(&pool, &mut user).await?;
         }
-        self.after_first_factor(pool, client, user, crate::auth::Device::from(responses)).await
+        let device = crate::auth::Device::from(responses);
+        if let Some(mut custom) = state.custom {
+            custom.record("PASSWORD_VERIFIER", true, None);
+            return self.custom_round(pool, client, Some(user), custom, device).await;
+        }
+        self.after_first_factor(pool, client, user, device, TokenSource::Authentication).await
     }
 
     /// A DEVICE_KEY the user does not have is refused before the single-use SECRET_BLOCK is

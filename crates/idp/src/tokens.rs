@@ -4,6 +4,7 @@
 use crate::client_auth::AppClient;
 use crate::pools::Pool;
 use crate::signing_keys::KeyUse;
+use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::internal};
 use base64::Engine as _;
@@ -84,12 +85,15 @@ impl Idp {
         user: &User,
         auth_time: i64,
         refresh: Refresh,
+        source: TokenSource,
     ) -> IdpResult<AuthenticationResultType> {
-        self.issue_device_tokens(pool, client, user, auth_time, refresh, None).await
+        self.issue_device_tokens(pool, client, user, auth_time, refresh, None, source).await
     }
 
     /// As [`Idp::issue_tokens`], for a sign-in made on a remembered device: the access token
-    /// (and later refreshes) carry its `device_key`.
+    /// (and later refreshes) carry its `device_key`. The pool's PreTokenGeneration trigger
+    /// may change the claims first.
+    #[expect(clippy::too_many_arguments, reason = "each is a distinct fact of the grant")]
     pub(crate) async fn issue_device_tokens(
         &self,
         pool: Pool,
@@ -98,6 +102,7 @@ impl Idp {
         auth_time: i64,
         refresh: Refresh,
         device_key: Option<&str>,
+        source: TokenSource,
     ) -> IdpResult<AuthenticationResultType> {
         let pool = self.pool_with_keys(pool).await?;
         let now_ms = self.now_ms();
@@ -117,11 +122,13 @@ impl Idp {
         let event_id = cognate_crypto::random::uuid_v4();
         let common =
             Common { pool: &pool, user, groups: &groups, origin_jti: &origin_jti, event_id: &event_id, auth_time, now };
-        let id_claims = self.id_claims(&common, client);
+        let mut id_claims = self.id_claims(&common, client);
         let mut access_claims = self.access_claims(&common, client);
         if let (Some(key), Value::Object(map)) = (device_key, &mut access_claims) {
             map.insert("device_key".into(), json!(key));
         }
+        let claims = crate::triggers::token_generation::Claims { id: &mut id_claims, access: &mut access_claims };
+        Box::pin(self.pre_token_generation(&pool, client, user, source, claims)).await?;
         let sign = |key_use: KeyUse, claims: &Value| -> IdpResult<String> {
             let key = pool.doc.active_key(key_use).ok_or_else(|| internal("pool has no signing key"))?;
             let body = serde_json::to_vec(claims).map_err(internal)?;

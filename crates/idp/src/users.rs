@@ -70,6 +70,8 @@ impl Idp {
                 )));
             }
         }
+        // Its decision does not apply to administrators' users, as in Cognito: they are invited.
+        self.pre_sign_up(&pool, &user, "PreSignUp_AdminCreateUser", req.validation_data.as_deref()).await?;
         let temporary = temporary_password(&pool.doc, req.temporary_password.as_deref())?;
         if req.message_action.as_deref() != Some("SUPPRESS") {
             for medium in req.desired_delivery_mediums.as_deref().unwrap_or_default() {
@@ -203,7 +205,7 @@ impl Idp {
                 reply_to: pool.doc.pool.email_configuration.as_ref().and_then(|c| c.reply_to_email_address.clone()),
                 purpose: "invitation",
             };
-            self.messenger.send(message).await.map_err(IdpError::CodeDeliveryFailure)?;
+            self.deliver(pool, user, message, temporary).await?.map_err(IdpError::CodeDeliveryFailure)?;
         }
         Ok(())
     }
@@ -336,6 +338,7 @@ impl Idp {
         }
         user.record.status = "CONFIRMED".into();
         self.save_user(&pool, &mut user).await?;
+        self.post_confirmation(&pool, &user, "PostConfirmation_ConfirmSignUp").await?;
         Ok(AdminConfirmSignUpResponse {})
     }
 
@@ -417,7 +420,7 @@ fn decode_cursor(t: &str) -> IdpResult<UserCursor> {
     }
 }
 
-fn conflict_error(e: StoreError, username_pool: bool) -> IdpError {
+pub(crate) fn conflict_error(e: StoreError, username_pool: bool) -> IdpError {
     match e {
         StoreError::Conflict(what) if what == "username" => {
             IdpError::UsernameExists("User account already exists".into())

@@ -90,6 +90,23 @@ pub struct ServeArgs {
     /// URL that receives SMS messages as JSON POSTs (without it, SMS are written to the log).
     #[arg(long, env = "COGNATE_SMS_WEBHOOK", hide_env_values = true)]
     pub sms_webhook: Option<String>,
+    /// Lambda Invoke API endpoint for triggers configured as a function ARN or name
+    /// (http(s) URL triggers are POSTed to directly).
+    #[arg(long, env = "COGNATE_LAMBDA_ENDPOINT")]
+    pub lambda_endpoint: Option<String>,
+    /// Access key id that signs (SigV4) Lambda Invoke requests; unsigned without it.
+    #[arg(long, env = "COGNATE_LAMBDA_ACCESS_KEY_ID")]
+    pub lambda_access_key_id: Option<String>,
+    /// Secret access key for --lambda-access-key-id.
+    #[arg(long, env = "COGNATE_LAMBDA_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub lambda_secret_access_key: Option<String>,
+    /// How long a trigger may take, in milliseconds [default: 5000, as Cognito].
+    #[arg(long, env = "COGNATE_TRIGGER_TIMEOUT_MS")]
+    pub trigger_timeout_ms: Option<u64>,
+    /// Key (base64 of 32 bytes) that encrypts the codes custom sender triggers receive
+    /// (AES-256-GCM; see README).
+    #[arg(long, env = "COGNATE_CUSTOM_SENDER_KEY", hide_env_values = true)]
+    pub custom_sender_key: Option<String>,
     /// Serve `POST /_cognate/test/clock` so tests can move the server's clock forward.
     /// Never enable this in production.
     #[arg(long, env = "COGNATE_ENABLE_TEST_CLOCK", num_args = 0..=1, default_missing_value = "true")]

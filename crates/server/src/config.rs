@@ -21,6 +21,9 @@ pub struct Config {
     pub password: PasswordParams,
     pub log_json: bool,
     pub delivery: cognate_delivery::DeliveryConfig,
+    pub triggers: cognate_delivery::InvokerConfig,
+    /// Base64 key for custom sender codes; checked at start-up.
+    pub custom_sender_key: Option<String>,
     pub test_clock: bool,
 }
 
@@ -61,6 +64,11 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             smtp_url,
             email_from,
             sms_webhook,
+            lambda_endpoint,
+            lambda_access_key_id,
+            lambda_secret_access_key,
+            trigger_timeout_ms,
+            custom_sender_key,
             enable_test_clock
         ]
     )
@@ -96,6 +104,17 @@ impl Config {
             (None, None) => None,
             _ => bail!("set both COGNATE_ADMIN_ACCESS_KEY_ID and COGNATE_ADMIN_SECRET_ACCESS_KEY, or neither"),
         };
+        let lambda_credentials = match (a.lambda_access_key_id, a.lambda_secret_access_key) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            _ => bail!("set both --lambda-access-key-id and --lambda-secret-access-key, or neither"),
+        };
+        let region = a.region.unwrap_or_else(|| "us-east-1".into());
+        let trigger_timeout = match a.trigger_timeout_ms {
+            Some(0) => bail!("--trigger-timeout-ms must be positive"),
+            Some(ms) => std::time::Duration::from_millis(ms),
+            None => cognate_delivery::DEFAULT_TRIGGER_TIMEOUT,
+        };
         let defaults = PasswordParams::default();
         let log_json = match a.log_format.as_deref() {
             None | Some("text") => false,
@@ -107,7 +126,14 @@ impl Config {
             data_dir,
             database_url,
             public_url: a.public_url.map(|u| u.trim_end_matches('/').to_owned()),
-            region: a.region.unwrap_or_else(|| "us-east-1".into()),
+            triggers: cognate_delivery::InvokerConfig {
+                lambda_endpoint: a.lambda_endpoint,
+                lambda_credentials,
+                region: region.clone(),
+                timeout: trigger_timeout,
+            },
+            custom_sender_key: a.custom_sender_key,
+            region,
             account_id: a.account_id.unwrap_or_else(|| "000000000000".into()),
             master_key,
             admin,

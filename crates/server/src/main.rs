@@ -5,7 +5,9 @@ use cognate_server::cli::{Cli, Command, KeysCommand};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // A sign-in's future nests many steps (triggers, MFA, tokens); unoptimised builds keep
+    // every step's frame, so workers get more than tokio's default 2 MiB of stack.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().thread_stack_size(8 << 20).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cognate: cannot start the async runtime: {e}");

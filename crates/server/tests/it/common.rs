@@ -72,6 +72,13 @@ pub fn config(dir: &ScratchDir) -> Config {
             email_from: "no-reply@cognate.test".into(),
             sms_webhook: None,
         },
+        triggers: cognate_delivery::InvokerConfig {
+            lambda_endpoint: None,
+            lambda_credentials: None,
+            region: "us-east-1".into(),
+            timeout: cognate_delivery::DEFAULT_TRIGGER_TIMEOUT,
+        },
+        custom_sender_key: None,
         test_clock: false,
     }
 }

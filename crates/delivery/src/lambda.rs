@@ -1,0 +1,211 @@
+//! Trigger invocation, behind `cognate_idp::Invoker`. A LambdaConfig value that is an
+//! http(s) URL receives the event as a JSON POST; anything else names a Lambda function
+//! (ARN or name) invoked through the Lambda Invoke API at the configured endpoint, which
+//! AWS Lambda itself, the runtime interface emulator or a local Lambda service can serve.
+//! Invoke requests are SigV4-signed when credentials are configured.
+//!
+//! URL-style contract: a 2xx answer's body is the returned event; a non-2xx answer whose
+//! JSON body has `errorMessage` is the function raising; anything else is a failed call.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use async_trait::async_trait;
+use cognate_core::Clock;
+use cognate_idp::{InvokeError, InvokeMode, Invoker};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+/// Cognito gives a trigger five seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Everything but RFC 3986's unreserved characters is escaped in the function-name segment,
+/// as the AWS SDKs escape an ARN's colons.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+#[derive(Clone)]
+pub struct InvokerConfig {
+    /// Base URL of the Lambda Invoke API, for ARN- and name-style triggers.
+    pub lambda_endpoint: Option<String>,
+    /// SigV4 credentials for the Invoke API: (access key id, secret access key).
+    pub lambda_credentials: Option<(String, String)>,
+    pub region: String,
+    pub timeout: Duration,
+}
+
+impl fmt::Debug for InvokerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InvokerConfig")
+            .field("lambda_endpoint", &self.lambda_endpoint.as_deref().map(crate::redact_url))
+            .field("lambda_access_key_id", &self.lambda_credentials.as_ref().map(|c| &c.0))
+            .field("region", &self.region)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+pub struct TriggerInvoker {
+    client: reqwest::Client,
+    endpoint: Option<url::Url>,
+    credentials: Option<(String, String)>,
+    region: String,
+    timeout: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl TriggerInvoker {
+    pub fn new(config: InvokerConfig, clock: Arc<dyn Clock>) -> anyhow::Result<TriggerInvoker> {
+        let endpoint = match config.lambda_endpoint.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => {
+                let url =
+                    url::Url::parse(raw).map_err(|e| anyhow::anyhow!("the Lambda endpoint is not a URL ({e})"))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+                    bail!("the Lambda endpoint must be an http(s) URL with a host");
+                }
+                Some(url)
+            }
+        };
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("cannot create the HTTP client for triggers")?;
+        Ok(TriggerInvoker {
+            client,
+            endpoint,
+            credentials: config.lambda_credentials,
+            region: config.region,
+            timeout: config.timeout,
+            clock,
+        })
+    }
+
+    fn failure(e: &reqwest::Error) -> InvokeError {
+        if e.is_timeout() {
+            InvokeError::Failed("Socket timeout while invoking Lambda function".into())
+        } else if e.is_connect() {
+            InvokeError::Failed("Unable to connect to the Lambda function".into())
+        } else {
+            InvokeError::Failed("Error while invoking Lambda function".into())
+        }
+    }
+
+    async fn post_url(&self, url: &str, body: Vec<u8>) -> Result<Value, InvokeError> {
+        let response = self
+            .client
+            .post(url)
+            .timeout(self.timeout)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Self::failure(&e))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| Self::failure(&e))?;
+        if status.is_success() {
+            return parse_event(&bytes);
+        }
+        match function_error(&bytes) {
+            Some(message) => Err(InvokeError::Function(message)),
+            None => Err(InvokeError::Failed(format!("the function endpoint answered HTTP {}", status.as_u16()))),
+        }
+    }
+
+    async fn invoke_lambda(&self, function: &str, body: Vec<u8>, mode: InvokeMode) -> Result<Value, InvokeError> {
+        let Some(endpoint) = &self.endpoint else {
+            return Err(InvokeError::Failed("no Lambda endpoint is configured".into()));
+        };
+        let base = endpoint.path().trim_end_matches('/');
+        let path = format!("{base}/2015-03-31/functions/{}/invocations", utf8_percent_encode(function, PATH_SEGMENT));
+        let mut url = endpoint.clone();
+        url.set_path(&path);
+        let host = &endpoint[url::Position::BeforeHost..url::Position::AfterPort];
+        let invocation = match mode {
+            InvokeMode::RequestResponse => "RequestResponse",
+            InvokeMode::Event => "Event",
+        };
+        let mut headers =
+            vec![("host", host), ("content-type", "application/json"), ("x-amz-invocation-type", invocation)];
+        let signed = self.credentials.as_ref().map(|(id, secret)| {
+            let now = self.clock.now().to_datetime();
+            cognate_crypto::sigv4::sign_headers(
+                "POST",
+                &path,
+                "",
+                &headers,
+                &body,
+                id,
+                secret,
+                &self.region,
+                "lambda",
+                now,
+            )
+        });
+        for (name, value) in signed.iter().flatten() {
+            headers.push((name, value));
+        }
+        let mut request = self.client.post(url).timeout(self.timeout).body(body);
+        for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.map_err(|e| Self::failure(&e))?;
+        let status = response.status();
+        let raised = response.headers().contains_key("x-amz-function-error");
+        let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from);
+        let bytes = response.bytes().await.map_err(|e| Self::failure(&e))?;
+        match (status.as_u16(), raised) {
+            (200, true) => Err(InvokeError::Function(function_error(&bytes).unwrap_or_else(|| "Unhandled".into()))),
+            (200, false) => parse_event(&bytes),
+            (202, _) if mode == InvokeMode::Event => Ok(Value::Null),
+            (code, _) => Err(InvokeError::Failed(match error_type {
+                Some(kind) => format!("the Lambda service answered HTTP {code} ({})", kind.trim_end_matches(':')),
+                None => format!("the Lambda service answered HTTP {code}"),
+            })),
+        }
+    }
+}
+
+fn parse_event(bytes: &[u8]) -> Result<Value, InvokeError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes).map_err(|_| InvokeError::Malformed)
+}
+
+/// The `errorMessage` of a function's error answer (`{"errorMessage": …, "errorType": …}`).
+fn function_error(bytes: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    value.get("errorMessage").and_then(Value::as_str).map(String::from)
+}
+
+#[async_trait]
+impl Invoker for TriggerInvoker {
+    async fn invoke(&self, function: &str, event: &Value, mode: InvokeMode) -> Result<Value, InvokeError> {
+        let body = serde_json::to_vec(event).map_err(|_| InvokeError::Failed("the event did not serialize".into()))?;
+        if function.starts_with("http://") || function.starts_with("https://") {
+            self.post_url(function, body).await
+        } else {
+            self.invoke_lambda(function, body, mode).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers() {
+        assert_eq!(parse_event(b"{\"response\":{}}"), Ok(serde_json::json!({"response": {}})));
+        assert_eq!(parse_event(b"{not json"), Err(InvokeError::Malformed));
+        assert_eq!(function_error(br#"{"errorMessage":"no","errorType":"Error"}"#).as_deref(), Some("no"));
+        assert_eq!(function_error(b"<html>"), None);
+        let arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+        assert_eq!(
+            utf8_percent_encode(arn, PATH_SEGMENT).to_string(),
+            "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af"
+        );
+    }
+}
