@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 
+from sinks import wait_for
+
 from helpers import (
     PERM_PASSWORD,
     TEMP_PASSWORD,
@@ -87,7 +89,8 @@ def test_resend_invitation(idp, server, pool, make_user):
     assert resent["Username"] == created["Username"]
     assert attrs(resent)["sub"] == attrs(created)["sub"]
     assert resent["UserStatus"] == "FORCE_CHANGE_PASSWORD"
-    assert email in server.stderr(), "RESEND did not send an invitation"
+    # The log is written asynchronously: wait for the line rather than read it once.
+    wait_for(lambda: email in server.stderr(), what="invitation in the server log")
     assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["EstimatedNumberOfUsers"] == 1
 
 
