@@ -129,10 +129,10 @@ pub fn argon2id(params: PasswordParams, seconds: f64) -> anyhow::Result<[Cost; 2
     Ok([hashing, verifying])
 }
 
-/// Argon2id verify through the server's own `PasswordHasher`, one call at a time: on
-/// whichever thread of the blocking pool is free, as a sign-in runs it. Compared with the tight
-/// loop of [`argon2id`] (one thread, its memory reused and warm in cache), it shows what the
-/// server's way of running the hash costs. Median of five slices, like [`measure`].
+/// Argon2id verify through the server's own `PasswordHasher`, one call at a time, handed to
+/// its hashing threads as a sign-in hands it. Compared with the tight loop of [`argon2id`]
+/// (one thread, its memory reused and warm in cache), it shows what the server's way of
+/// running the hash costs. Median of five slices, like [`measure`].
 pub async fn argon2id_pooled(params: PasswordParams, seconds: f64) -> anyhow::Result<Cost> {
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let hasher = PasswordHasher::new(params, workers)?;
@@ -150,7 +150,7 @@ pub async fn argon2id_pooled(params: PasswordParams, seconds: f64) -> anyhow::Re
     }
     slices.sort_unstable();
     let per_op = slices.get(slices.len() / 2).copied().unwrap_or_default();
-    Ok(Cost { name: "Argon2id verify via PasswordHasher (blocking pool, as the server runs it)".into(), per_op })
+    Ok(Cost { name: "Argon2id verify via PasswordHasher (hashing threads, as the server runs it)".into(), per_op })
 }
 
 /// Claims shaped like a Cognito ID token, padded to about `size` bytes of JSON.
@@ -193,12 +193,13 @@ pub fn rs256(seconds: f64) -> anyhow::Result<[Cost; 2]> {
     Ok([signing, verifying])
 }
 
-/// SRP's exponentiations on one core: `[one modexp, the server's work per sign-in]`. One
-/// modexp is `srp::verifier` (g^x mod N, 3072 bits, 256-bit exponent, plus two SHA-256); a
-/// sign-in runs `server_hello` (one) and `session_key` (two).
+/// SRP's exponentiations on one core: `[a verifier, the server's work per sign-in]`. A
+/// verifier is `srp::verifier` (g^x mod N from the fixed-base table, plus two SHA-256), what
+/// every password set costs; a sign-in runs `server_hello` (k·v + g^b, the table again) and
+/// `session_key` (two 3072-bit exponentiations with 256-bit exponents).
 pub fn srp_server(seconds: f64) -> anyhow::Result<[Cost; 2]> {
     let salt = cognate_crypto::random::bytes::<16>();
-    let one = measure("3072-bit modexp, 256-bit exponent (srp::verifier)", seconds, || {
+    let one = measure("SRP verifier g^x mod N (srp::verifier, fixed-base table)", seconds, || {
         black_box(srp::verifier("FloorPool", black_box("bench-user-0"), "Bench-Passw0rd!", &salt));
         Ok(())
     })?;

@@ -6,7 +6,7 @@
 use aws_lc_rs::digest::{self, SHA256};
 use aws_lc_rs::hmac;
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use crypto_bigint::{Odd, U256, U3072};
+use crypto_bigint::{Choice, CtSelect as _, Odd, U256, U3072};
 use std::sync::LazyLock;
 
 /// The RFC 3526 3072-bit MODP group modulus, in hex, shared with client-side code (tests,
@@ -23,11 +23,55 @@ pub const N_HEX: &str = concat!(
 );
 const BYTES: usize = 384;
 
+type Monty = FixedMontyForm<{ U3072::LIMBS }>;
+
+/// Bits of the exponent each entry of the fixed-base table covers.
+const WINDOW: usize = 4;
+const WINDOWS: usize = 256 / WINDOW;
+
 struct Group {
     params: FixedMontyParams<{ U3072::LIMBS }>,
     n: U3072,
-    g: FixedMontyForm<{ U3072::LIMBS }>,
-    k: FixedMontyForm<{ U3072::LIMBS }>,
+    k: Monty,
+    /// `g_table[i][j] = g^(j·2^(4i))` in Montgomery form: powers of g for a 256-bit secret
+    /// exponent take 64 multiplications and no squarings (384 KiB, built once).
+    g_table: Vec<[U3072; 1 << WINDOW]>,
+}
+
+fn g_table(g: &Monty, params: &FixedMontyParams<{ U3072::LIMBS }>) -> Vec<[U3072; 1 << WINDOW]> {
+    let mut base = *g;
+    (0..WINDOWS)
+        .map(|_| {
+            let mut row = [*Monty::one(params).as_montgomery(); 1 << WINDOW];
+            let mut power = Monty::one(params);
+            for entry in row.iter_mut().skip(1) {
+                power = power.mul(&base);
+                *entry = *power.as_montgomery();
+            }
+            for _ in 0..WINDOW {
+                base = base.square();
+            }
+            row
+        })
+        .collect()
+}
+
+/// `g^e` for a secret 256-bit `e`, in constant time: every window reads its whole table row
+/// and keeps the wanted entry by constant-time selection, so neither the memory access
+/// pattern nor the number of multiplications depends on `e`.
+fn pow_g(e: &U256) -> Monty {
+    let group = &*GROUP;
+    let bytes = e.to_le_bytes();
+    let mut acc = Monty::one(&group.params);
+    for (i, row) in group.g_table.iter().enumerate() {
+        let nibble = (bytes[i / 2] >> ((i % 2) * WINDOW)) & 0x0f;
+        let mut entry = row[0];
+        for (j, candidate) in row.iter().enumerate().skip(1) {
+            entry = entry.ct_select(candidate, Choice::from_u8_eq(j as u8, nibble));
+        }
+        acc = acc.mul(&Monty::from_montgomery(entry, &group.params));
+    }
+    acc
 }
 
 static GROUP: LazyLock<Group> = LazyLock::new(|| {
@@ -38,7 +82,8 @@ static GROUP: LazyLock<Group> = LazyLock::new(|| {
     let g = FixedMontyForm::new(&U3072::from_u8(2), &params);
     let k_bytes = hash(&[&pad(&n.to_be_bytes()), &[2u8]]);
     let k = FixedMontyForm::new(&from_bytes(&k_bytes), &params);
-    Group { params, n, g, k }
+    let g_table = g_table(&g, &params);
+    Group { params, n, k, g_table }
 });
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -117,7 +162,7 @@ fn private_x(pool_name: &str, username: &str, password: &str, salt: &[u8]) -> U2
 /// The verifier `v = g^x mod N` (big-endian bytes) for a password and salt.
 pub fn verifier(pool_name: &str, username: &str, password: &str, salt: &[u8]) -> Vec<u8> {
     let x = private_x(pool_name, username, password, salt);
-    to_bytes(&GROUP.g.pow_bounded_exp(&x, 256))
+    to_bytes(&pow_g(&x))
 }
 
 /// The server's ephemeral values for one sign-in.
@@ -132,7 +177,7 @@ pub fn server_hello(verifier: &[u8]) -> ServerHello {
     let v = FixedMontyForm::new(&from_bytes(verifier), &g.params);
     loop {
         let b = crate::random::bytes::<32>();
-        let big_b = g.k.mul(&v) + g.g.pow_bounded_exp(&u256(&b), 256);
+        let big_b = g.k.mul(&v) + pow_g(&u256(&b));
         if !bool::from(big_b.retrieve().is_zero()) {
             return ServerHello { b, big_b: to_bytes(&big_b) };
         }
@@ -227,6 +272,11 @@ mod tests {
         }
     }
 
+    /// g by plain exponentiation, to check the table against.
+    fn generator() -> Monty {
+        FixedMontyForm::new(&U3072::from_u8(2), &GROUP.params)
+    }
+
     fn sha_hex(bytes: &[u8]) -> String {
         hex::encode(hash(&[bytes]))
     }
@@ -246,7 +296,7 @@ mod tests {
             .unwrap();
         let g = &*GROUP;
         let v_m = FixedMontyForm::new(&from_bytes(&v), &g.params);
-        let big_b = to_bytes(&(g.k.mul(&v_m) + g.g.pow_bounded_exp(&u256(&b), 256)));
+        let big_b = to_bytes(&(g.k.mul(&v_m) + generator().pow_bounded_exp(&u256(&b), 256)));
         assert_eq!(sha_hex(&pad(&big_b)), "34174ff078ce05c7a3cf6fb9c566907907acbaa141caef32e2ead428a83793ae");
 
         let client = Client {
@@ -280,6 +330,15 @@ mod tests {
             assert_eq!(server_key, client.key("PoolName1", &user, &pw, &salt, &hello.big_b));
             let wrong = client.key("PoolName1", &user, "not it", &salt, &hello.big_b);
             assert_ne!(server_key, wrong);
+        }
+    }
+
+    #[test]
+    fn the_fixed_base_table_agrees_with_exponentiation() {
+        let edge = [U256::ZERO, U256::ONE, U256::MAX, U256::from_u64(0xf0)];
+        let random = (0..6).map(|_| u256(&crate::random::bytes::<32>()));
+        for e in edge.into_iter().chain(random) {
+            assert_eq!(pow_g(&e).retrieve(), generator().pow_bounded_exp(&e, 256).retrieve());
         }
     }
 
