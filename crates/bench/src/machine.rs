@@ -58,6 +58,26 @@ impl CpuUse {
     }
 }
 
+/// CPU time the server's threads have used so far: its runtime's workers and blocking
+/// threads, its argon2 threads and SQLite's worker threads (`/proc/self/task/*/stat`). A
+/// thread that has exited no longer counts, so read it around runs, not across the process.
+pub fn server_cpu() -> Option<std::time::Duration> {
+    let prefixes = [crate::server::SERVER_THREADS, "argon2-", "sqlx-sqlite"];
+    let mut ticks = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        let name = head.split_once('(').map_or("", |(_, n)| n);
+        if !prefixes.iter().any(|p| name.starts_with(&p[..p.len().min(15)])) {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let used = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        ticks += used(11) + used(12);
+    }
+    Some(std::time::Duration::from_millis(ticks * 10))
+}
+
 /// CPU time this process (every thread: server, clients, blocking pool) has used so far, from
 /// `/proc/self/stat` in clock ticks of 10 ms (Linux's USER_HZ); `None` where `/proc` is
 /// unavailable.

@@ -54,6 +54,8 @@ pub struct Summary {
     pub wall: Duration,
     /// CPU time the whole process (server and clients) used while measuring, when known.
     pub cpu: Option<Duration>,
+    /// CPU time the server's threads alone used while measuring, when known.
+    pub server_cpu: Option<Duration>,
 }
 
 impl Summary {
@@ -75,6 +77,7 @@ impl Summary {
             hits,
             wall: Duration::from_secs_f64(wall),
             cpu: None,
+            server_cpu: None,
         }
     }
 
@@ -84,9 +87,10 @@ impl Summary {
         self.cpu.filter(|_| wall > 0.0).map(|cpu| cpu.as_secs_f64() / wall)
     }
 
-    /// Process CPU time per completed call.
-    pub fn cpu_per_op(&self) -> Option<Duration> {
-        self.cpu.filter(|_| self.n > 0).map(|cpu| cpu / self.n as u32)
+    /// CPUs the server's threads kept busy on average while measuring.
+    pub fn server_cores(&self) -> Option<f64> {
+        let wall = self.wall.as_secs_f64();
+        self.server_cpu.filter(|_| wall > 0.0).map(|cpu| cpu.as_secs_f64() / wall)
     }
 }
 
@@ -147,6 +151,7 @@ where
     }
     ready.wait().await;
     let cpu = crate::machine::process_cpu();
+    let server_cpu = crate::machine::server_cpu();
     let start = Instant::now();
     let mut all = Vec::new();
     let mut hits = 0;
@@ -157,6 +162,8 @@ where
     }
     let mut summary = Summary::of(all, start.elapsed(), hits);
     summary.cpu = cpu.zip(crate::machine::process_cpu()).map(|(before, after)| after.saturating_sub(before));
+    summary.server_cpu =
+        server_cpu.zip(crate::machine::server_cpu()).map(|(before, after)| after.saturating_sub(before));
     Ok(summary)
 }
 

@@ -59,11 +59,29 @@ impl Drop for DataDir {
     }
 }
 
+/// Name of the server runtime's threads, by which [`crate::machine::server_cpu`] tells the
+/// server's CPU time from the requesters'.
+pub const SERVER_THREADS: &str = "cognate-srv";
+
 /// A started server, a client holding its admin credentials, and its Argon2id parameters.
+/// The server runs on a runtime of its own, so its threads can be told apart.
 pub struct BenchServer {
     pub running: Running,
     pub client: SignedClient,
     pub password: PasswordParams,
+    /// Kept for the server's lifetime; dropped last.
+    _runtime: ServerRuntime,
+}
+
+/// The server's runtime; it is shut down without waiting (the benchmark is ending).
+pub struct ServerRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for ServerRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 pub async fn start(dir: &DataDir) -> anyhow::Result<BenchServer> {
@@ -81,7 +99,14 @@ pub async fn start(dir: &DataDir) -> anyhow::Result<BenchServer> {
     // Resolving reads COGNATE_MASTER_KEY; the benchmark's data directory holds its own key.
     config.master_key = MasterKeySource::DataDir;
     let password = config.password;
-    let running = cognate_server::start(config, Arc::new(SystemClock)).await.context("starting the server")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name(SERVER_THREADS)
+        .thread_stack_size(8 << 20)
+        .enable_all()
+        .build()
+        .context("starting the server's runtime")?;
+    let started = runtime.spawn(async move { cognate_server::start(config, Arc::new(SystemClock)).await });
+    let running = started.await?.context("starting the server")?;
     let client = SignedClient::new(&running.public_url, running.admin.clone(), REGION)?;
-    Ok(BenchServer { running, client, password })
+    Ok(BenchServer { running, client, password, _runtime: ServerRuntime(Some(runtime)) })
 }

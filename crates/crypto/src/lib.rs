@@ -1,6 +1,7 @@
 //! Cognate's cryptography: randomness and identifiers, the master key that seals secrets at
 //! rest, password hashing, constant-time comparison and AWS Signature Version 4.
 
+mod bn;
 pub mod jws;
 pub mod master_key;
 pub mod password;

@@ -118,7 +118,9 @@ fn blocks<'m>(memory: &'m mut Vec<Block>, params: &Params) -> &'m mut [Block] {
 fn hash_with(argon: &Argon2<'_>, memory: &mut Vec<Block>, password: &[u8], salt: &[u8]) -> Result<String, String> {
     let params = argon.params().clone();
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    argon.hash_password_into_with_memory(password, salt, &mut out, blocks(memory, &params)).map_err(|e| e.to_string())?;
+    argon
+        .hash_password_into_with_memory(password, salt, &mut out, blocks(memory, &params))
+        .map_err(|e| e.to_string())?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -133,7 +135,8 @@ fn hash_with(argon: &Argon2<'_>, memory: &mut Vec<Block>, password: &[u8], salt:
 /// older settings still verify), comparing in constant time.
 fn verify_with(memory: &mut Vec<Block>, password: &[u8], phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else { return false };
-    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(parsed.algorithm.as_str()), Params::try_from(&parsed)) else {
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(parsed.algorithm.as_str()), Params::try_from(&parsed))
+    else {
         return false;
     };
     let version = match parsed.version.map(Version::try_from) {

@@ -56,6 +56,21 @@ fn g_table(g: &Monty, params: &FixedMontyParams<{ U3072::LIMBS }>) -> Vec<[U3072
         .collect()
 }
 
+/// The group modulus for aws-lc's exponentiation; `None` only if aws-lc could not allocate.
+static MODULUS: LazyLock<Option<crate::bn::Modulus>> =
+    LazyLock::new(|| crate::bn::Modulus::new(&GROUP.n.to_be_bytes()));
+
+/// `base^exp` for a 256-bit exponent, in constant time: aws-lc's exponentiation, or
+/// crypto-bigint's should aws-lc fail. aws-lc's runs over the exponent's bit length, so
+/// secret exponents are drawn with their top bit set (see [`server_hello`]).
+fn pow(base: &Monty, exp: &[u8; 32]) -> Monty {
+    let fast = MODULUS.as_ref().and_then(|m| m.pow(&base.retrieve().to_be_bytes(), exp));
+    match fast {
+        Some(bytes) => FixedMontyForm::new(&from_bytes(&bytes), &GROUP.params),
+        None => base.pow_bounded_exp(&u256(exp), 256),
+    }
+}
+
 /// `g^e` for a secret 256-bit `e`, in constant time: every window reads its whole table row
 /// and keeps the wanted entry by constant-time selection, so neither the memory access
 /// pattern nor the number of multiplications depends on `e`.
@@ -176,7 +191,10 @@ pub fn server_hello(verifier: &[u8]) -> ServerHello {
     let g = &*GROUP;
     let v = FixedMontyForm::new(&from_bytes(verifier), &g.params);
     loop {
-        let b = crate::random::bytes::<32>();
+        let mut b = crate::random::bytes::<32>();
+        // 255 random bits under a set top bit: every b has the same bit length, so the
+        // exponentiation with it takes the same steps whatever its value.
+        b[0] |= 0x80;
         let big_b = g.k.mul(&v) + pow_g(&u256(&b));
         if !bool::from(big_b.retrieve().is_zero()) {
             return ServerHello { b, big_b: to_bytes(&big_b) };
@@ -208,7 +226,7 @@ pub fn session_key(a: &[u8], big_b: &[u8], b: &[u8; 32], verifier: &[u8]) -> Res
     }
     let a_m = FixedMontyForm::new(&from_bytes(&a), &g.params);
     let v_m = FixedMontyForm::new(&from_bytes(verifier), &g.params);
-    let s = a_m.mul(&v_m.pow_bounded_exp(&u256(&u_bytes), 256)).pow_bounded_exp(&u256(b), 256);
+    let s = pow(&a_m.mul(&pow(&v_m, &u_bytes)), b);
     let s_bytes = to_bytes(&s);
     if s_bytes.iter().all(|x| *x == 0) || s.retrieve() == g.n {
         return Err(SrpError::Degenerate);
@@ -340,6 +358,47 @@ mod tests {
         for e in edge.into_iter().chain(random) {
             assert_eq!(pow_g(&e).retrieve(), generator().pow_bounded_exp(&e, 256).retrieve());
         }
+    }
+
+    #[test]
+    fn aws_lc_exponentiation_agrees_with_crypto_bigint() {
+        let m = MODULUS.as_ref().unwrap();
+        for _ in 0..4 {
+            let base = FixedMontyForm::new(&from_bytes(&crate::random::bytes::<384>()), &GROUP.params);
+            let exp = crate::random::bytes::<32>();
+            let fast = m.pow(&base.retrieve().to_be_bytes(), &exp).unwrap();
+            assert_eq!(from_bytes(&fast), base.pow_bounded_exp(&u256(&exp), 256).retrieve());
+        }
+        assert_eq!(m.pow(&[7], &[0]).unwrap(), from_bytes(&[1]).to_be_bytes().to_vec());
+    }
+
+    #[test]
+    #[ignore = "timing, run by hand: cargo test --release -p cognate-crypto -- --ignored --nocapture"]
+    fn exponentiation_speed() {
+        let base = FixedMontyForm::new(&from_bytes(&crate::random::bytes::<384>()), &GROUP.params);
+        let exp = crate::random::bytes::<32>();
+        let m = MODULUS.as_ref().unwrap();
+        let time = |f: &dyn Fn()| {
+            let start = std::time::Instant::now();
+            for _ in 0..200 {
+                f();
+            }
+            start.elapsed() / 200
+        };
+        let bytes = base.retrieve().to_be_bytes();
+        println!("aws-lc: {:?}", time(&|| drop(std::hint::black_box(m.pow(&bytes, &exp)))));
+        println!(
+            "crypto-bigint: {:?}",
+            time(&|| {
+                std::hint::black_box(base.pow_bounded_exp(&u256(&exp), 256));
+            })
+        );
+        println!(
+            "table g^e: {:?}",
+            time(&|| {
+                std::hint::black_box(pow_g(&u256(&exp)));
+            })
+        );
     }
 
     #[test]

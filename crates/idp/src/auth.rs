@@ -330,7 +330,7 @@ impl Idp {
         let mut user = User::from_record(record)?;
         let typed = responses.get("USERNAME").map(String::as_str).unwrap_or(&user.record.username).to_owned();
         // The session belongs to one user; an answer naming another is refused.
-        if self.resolve_user(&pool, &typed).await.map(|u| u.record.sub) != Ok(user.record.sub.clone()) {
+        if !self.names_user(&pool, &typed, &user).await? {
             return Err(IdpError::NotAuthorized("Invalid session for the user.".into()));
         }
         client.check_secret_hash(responses.get("SECRET_HASH").map(String::as_str), &hash_names(&typed, &user))?;

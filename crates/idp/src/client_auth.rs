@@ -173,11 +173,8 @@ impl Idp {
 
     /// As [`Idp::app_client`], and the client must belong to `pool_id` (admin operations).
     pub(crate) async fn pool_client(&self, pool_id: &str, client_id: &str) -> IdpResult<(Pool, AppClient)> {
-        self.load_pool(pool_id).await?;
-        let (pool, client) = self.app_client(client_id).await?;
-        if pool.record.id != pool_id {
-            return Err(IdpError::ResourceNotFound(format!("User pool client {client_id} does not exist.")));
-        }
+        let pool = self.load_pool(pool_id).await?;
+        let client = self.client_in(&pool, client_id).await?;
         Ok((pool, client))
     }
 }

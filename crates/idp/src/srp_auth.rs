@@ -202,8 +202,7 @@ impl Idp {
         let record = self.store.get_user(&pool.record.id, &state.sub).await?;
         let Some(mut user) = record.map(User::from_record).transpose()? else { return Err(wrong()) };
         let typed = responses.get("USERNAME").map(String::as_str).unwrap_or_default();
-        if self.resolve_user(&pool, typed).await.map(|u| u.record.sub).ok().as_deref() != Some(user.record.sub.as_str())
-        {
+        if !self.names_user(&pool, typed, &user).await? {
             return Err(wrong());
         }
         client.check_secret_hash(responses.get("SECRET_HASH").map(String::as_str), &hash_names(typed, &user))?;

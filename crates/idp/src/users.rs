@@ -36,6 +36,19 @@ impl Idp {
         Err(IdpError::UserNotFound)
     }
 
+    /// Whether `typed` (what a client sent as USERNAME) names `user`. The user's own username
+    /// needs no lookup: resolving it would find this user first.
+    pub(crate) async fn names_user(&self, pool: &Pool, typed: &str, user: &User) -> IdpResult<bool> {
+        if username_key(&pool.doc, typed) == user.record.username_key {
+            return Ok(true);
+        }
+        match self.resolve_user(pool, typed).await {
+            Ok(found) => Ok(found.record.sub == user.record.sub),
+            Err(IdpError::UserNotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn pool_and_user(&self, pool_id: Option<&str>, username: Option<&str>) -> IdpResult<(Pool, User)> {
         let pool = self.load_pool(pool_id.unwrap_or_default()).await?;
         let user = self.resolve_user(&pool, username.unwrap_or_default()).await?;

@@ -229,7 +229,7 @@ impl Idp {
             let record = self.store.get_user(&pool.record.id, &state.sub).await?.ok_or_else(wrong)?;
             let user = User::from_record(record)?;
             // The session belongs to one user; an answer naming another is refused.
-            if self.resolve_user(&pool, typed).await.map(|u| u.record.sub).ok().as_deref() != Some(&state.sub) {
+            if !self.names_user(&pool, typed, &user).await? {
                 return Err(invalid_session());
             }
             client.check_secret_hash(secret_hash, &hash_names(typed, &user))?;

@@ -1,6 +1,6 @@
 //! Tidy checks that keep the architecture honest: every module says what it holds, crate
-//! dependencies point one way, SQL and HTTP stay in their crates, and both stores carry the
-//! same migrations.
+//! dependencies point one way, SQL and HTTP stay in their crates, unsafe code stays in its one
+//! module, and both stores carry the same migrations.
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +36,25 @@ fn every_module_opens_with_a_doc_line() {
         .map(|f| f.display().to_string())
         .collect();
     assert!(missing.is_empty(), "modules without a `//!` line:\n{}", missing.join("\n"));
+}
+
+/// The workspace denies `unsafe`; only the aws-lc exponentiation wrapper may allow it.
+#[test]
+fn unsafe_code_stays_in_one_module() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    let allowed = workspace().join("crates/crypto/src/bn.rs");
+    let offenders: Vec<_> = files
+        .iter()
+        .filter(|f| **f != allowed && std::fs::read_to_string(f).unwrap().contains(concat!("allow(", "unsafe_code)")))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "unsafe code outside crates/crypto/src/bn.rs:
+{}",
+        offenders.join("\n")
+    );
 }
 
 /// `[dependencies]` of a crate manifest (not dev-dependencies), by package name.
