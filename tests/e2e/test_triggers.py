@@ -632,6 +632,30 @@ def test_arn_trigger_invocations_are_signed(arn_pool):
     assert problem is None, problem
 
 
+def test_throttled_invocations_are_retried(trigger_sink, make_trigger_pool):
+    answers = iter([Raw(b'{"message": "Rate Exceeded."}', status=429)])
+
+    def throttled_once(event):
+        return next(answers, None) or company_only_pre_sign_up(event)
+
+    function = trigger_sink.function("presignup-throttled", throttled_once)
+    pool = make_trigger_pool({"PreSignUp": function.arn})
+    username = uniq("staff")
+    assert pool.sign_up(username, attributes={"email": company_email()})["UserConfirmed"] is True
+    assert function.count == 2
+
+
+def test_a_function_throttled_every_time_fails_the_call(trigger_sink, make_trigger_pool):
+    function = trigger_sink.function("presignup-throttled-always", lambda event: Raw(b"{}", status=429))
+    pool = make_trigger_pool({"PreSignUp": function.arn})
+    username = uniq("staff")
+    with raises("UnexpectedLambdaException", startswith="PreSignUp invocation failed due to error"):
+        pool.sign_up(username, attributes={"email": company_email()})
+    assert function.count == 3
+    with raises("UserNotFoundException"):
+        pool.get_user(username)
+
+
 def test_arn_trigger_function_error(arn_pool):
     pool, function = arn_pool
     username = uniq("outsider")

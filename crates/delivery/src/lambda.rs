@@ -21,6 +21,10 @@ use serde_json::Value;
 /// Cognito gives a trigger five seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Invoke calls the Lambda service throttled or failed on its side are made again, as
+/// Cognito retries them, within the same time budget: at most this many calls in all.
+const ATTEMPTS: u32 = 3;
+
 /// Everything but RFC 3986's unreserved characters is escaped in the function-name segment,
 /// as the AWS SDKs escape an ARN's colons.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -146,11 +150,25 @@ impl TriggerInvoker {
         for (name, value) in signed.iter().flatten() {
             headers.push((name, value));
         }
-        let mut request = self.client.post(url).timeout(self.timeout).body(body);
-        for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.map_err(|e| Self::failure(&e))?;
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut attempt = 1;
+        let response = loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let mut request = self.client.post(url.clone()).timeout(left).body(body.clone());
+            for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
+                request = request.header(*name, *value);
+            }
+            let response = request.send().await.map_err(|e| Self::failure(&e))?;
+            let status = response.status().as_u16();
+            // Throttled, or the service's own fault: the function did not run; call again.
+            let retry = matches!(status, 429 | 500 | 502 | 503 | 504) && attempt < ATTEMPTS;
+            let pause = Duration::from_millis(50 << attempt);
+            if !retry || left <= pause {
+                break response;
+            }
+            tokio::time::sleep(pause).await;
+            attempt += 1;
+        };
         let status = response.status();
         let raised = response.headers().contains_key("x-amz-function-error");
         let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from);

@@ -128,6 +128,7 @@ impl Idp {
                 client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &[username])?;
                 // The function vouched for the password: the user signs in with it now.
                 let user = self.migrate_on_sign_in(&pool, client, username, password).await?;
+                self.pre_authentication(&pool, client, &user).await?;
                 return self.after_first_factor(pool, client, user, device, TokenSource::Authentication).await;
             }
             Err(IdpError::UserNotFound) => self.sign_in_user(&pool, client, username).await?,
