@@ -19,13 +19,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from helpers import (
+    stdout_lines,
     ADMIN_ACCESS_KEY_ID,
     ADMIN_SECRET_ACCESS_KEY,
     REGION,
@@ -114,14 +114,7 @@ def start_server(data_dir, extra_env=None, extra_args=None, timeout=START_TIMEOU
         start_new_session=True,
     )
     stderr_file.close()
-    lines = queue.Queue()
-
-    def pump():  # keeps draining stdout for the life of the process
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
+    lines = stdout_lines(proc)
     server = Server(proc, None, data_dir, stderr_file.name)
     deadline = time.monotonic() + timeout
     while True:

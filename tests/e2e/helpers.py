@@ -3,7 +3,9 @@
 import datetime
 import http.client
 import json
+import queue
 import re
+import threading
 import urllib.parse
 import uuid
 from unittest import mock
@@ -255,3 +257,17 @@ def is_recent(dt, within=datetime.timedelta(days=1)):
     """A botocore-parsed timestamp close to now (catches seconds-vs-milliseconds mistakes)."""
     assert isinstance(dt, datetime.datetime), dt
     return abs(datetime.datetime.now(datetime.timezone.utc) - dt) < within
+
+
+def stdout_lines(proc):
+    """A queue of `proc`'s stdout lines, then None at end of file, filled by a daemon thread
+    that keeps draining the pipe for the life of the process."""
+    lines = queue.Queue()
+
+    def pump():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines

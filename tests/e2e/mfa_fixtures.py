@@ -28,13 +28,13 @@ import math
 import queue
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pyotp
 import pytest
 
+from helpers import stdout_lines
 from auth_fixtures import PASSWORD, SMS_CONFIG, secret_hash
 from srp_fixtures import JsRun, _js_ready
 
@@ -235,14 +235,7 @@ def run_mfa_js(server_url, pool_id, client_id, steps, answer=None, storage_file=
     stderr_file = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(["node", str(MFA_SCRIPT), json.dumps(args)], cwd=JS_DIR, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=stderr_file, text=True, bufsize=1)
-    lines = queue.Queue()
-
-    def pump():
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
+    lines = stdout_lines(proc)
     prompts, report, raw = [], None, []
     deadline = time.monotonic() + JS_TIMEOUT
     try:

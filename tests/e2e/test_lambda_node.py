@@ -8,11 +8,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
+from helpers import stdout_lines
 from conftest import start_server
 from helpers import delete_pool_quietly
 from trigger_fixtures import *  # noqa: F401,F403
@@ -37,14 +37,7 @@ def lambda_adapter():
     proc = subprocess.Popen(["node", str(ADAPTER)], cwd=JS_DIR, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=stderr, text=True, bufsize=1, start_new_session=True)
     stderr.close()
-    lines = queue.Queue()
-
-    def pump():
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
+    lines = stdout_lines(proc)
     try:
         line = lines.get(timeout=START_TIMEOUT)
     except queue.Empty:
