@@ -148,9 +148,10 @@ pub(crate) fn hash_names<'a>(typed: &'a str, user: &'a User) -> Vec<&'a str> {
 impl Idp {
     /// The client and its pool, for public operations that name only the client.
     pub(crate) async fn app_client(&self, client_id: &str) -> IdpResult<(Pool, AppClient)> {
-        let client = self.load_app_client(client_id).await?;
-        let pool = self.load_pool(&client.record.pool_id).await?;
-        Ok((pool, client))
+        let not_found = || IdpError::ResourceNotFound(format!("User pool client {client_id} does not exist."));
+        let (record, pool) = self.store.get_client_and_pool(client_id).await?.ok_or_else(not_found)?;
+        let doc = serde_json::from_str(&pool.config).map_err(internal)?;
+        Ok((Pool { record: pool, doc }, self.app_client_of(record)?))
     }
 
     /// A client of a pool the caller already holds (access-token operations), without
@@ -166,6 +167,10 @@ impl Idp {
     async fn load_app_client(&self, client_id: &str) -> IdpResult<AppClient> {
         let not_found = || IdpError::ResourceNotFound(format!("User pool client {client_id} does not exist."));
         let record = self.store.get_client(client_id).await?.ok_or_else(not_found)?;
+        self.app_client_of(record)
+    }
+
+    fn app_client_of(&self, record: ClientRecord) -> IdpResult<AppClient> {
         let doc: ClientDoc = serde_json::from_str(&record.config).map_err(internal)?;
         let secrets = self.client_secrets(&record, &doc)?;
         Ok(AppClient { record, doc, secrets })

@@ -206,6 +206,30 @@ macro_rules! sql_store {
                 row.as_ref().map(client_row).transpose().map_err(backend)
             }
 
+            async fn get_client_and_pool(&self, client_id: &str) -> StoreResult<Option<(ClientRecord, PoolRecord)>> {
+                let row = sqlx::query(
+                    "SELECT c.client_id, c.pool_id, c.name, c.created_ms, c.updated_ms, c.config, c.version, \
+                     p.name AS p_name, p.created_ms AS p_created_ms, p.updated_ms AS p_updated_ms, \
+                     p.config AS p_config, p.version AS p_version \
+                     FROM clients c JOIN pools p ON p.id = c.pool_id WHERE c.client_id = $1",
+                )
+                .bind(client_id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(backend)?;
+                let Some(r) = row else { return Ok(None) };
+                let client = client_row(&r).map_err(backend)?;
+                let pool = PoolRecord {
+                    id: client.pool_id.clone(),
+                    name: r.try_get("p_name").map_err(backend)?,
+                    created_ms: r.try_get("p_created_ms").map_err(backend)?,
+                    updated_ms: r.try_get("p_updated_ms").map_err(backend)?,
+                    config: r.try_get("p_config").map_err(backend)?,
+                    version: r.try_get("p_version").map_err(backend)?,
+                };
+                Ok(Some((client, pool)))
+            }
+
             async fn update_client(&self, c: &ClientRecord) -> StoreResult<()> {
                 let done = sqlx::query("UPDATE clients SET name = $1, updated_ms = $2, config = $3, version = $4 WHERE client_id = $5 AND pool_id = $6 AND version = $7")
                     .bind(&c.name).bind(c.updated_ms).bind(&c.config).bind(c.version).bind(&c.client_id).bind(&c.pool_id).bind(c.version - 1)

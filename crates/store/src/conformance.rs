@@ -139,6 +139,9 @@ async fn client_crud(s: &dyn Store, p: String) -> Result<(), String> {
     s.insert_client(&c).await.map_err(err)?;
     ensure!(s.insert_client(&c).await == Err(StoreError::Conflict("client".into())));
     ensure!(s.get_client(&c.client_id).await.map_err(err)? == Some(c.clone()));
+    let pool = s.get_pool(&pool_id).await.map_err(err)?;
+    ensure!(s.get_client_and_pool(&c.client_id).await.map_err(err)? == Some(c.clone()).zip(pool));
+    ensure!(s.get_client_and_pool("no-such-client").await.map_err(err)?.is_none());
     c.version = 2;
     c.name = "web2".into();
     s.update_client(&c).await.map_err(err)?;

@@ -52,6 +52,8 @@ pub trait ClientStore: Send + Sync {
     async fn insert_client(&self, client: &ClientRecord) -> StoreResult<()>;
     /// Client ids are globally unique, so public operations find a client by id alone.
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>>;
+    /// The client and its pool in one read: what every public operation starts with.
+    async fn get_client_and_pool(&self, client_id: &str) -> StoreResult<Option<(ClientRecord, PoolRecord)>>;
     async fn update_client(&self, client: &ClientRecord) -> StoreResult<()>;
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
     async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<ClientRecord>>;
