@@ -14,10 +14,17 @@
 //
 // Steps run in order on one "current" CognitoUser; the run stops after the first step that
 // fails unless that step has "continueOnError": true.
-//   {"op": "authenticate", "username", "password", "newPassword"?, "requiredAttributes"?}
+//   {"op": "authenticate", "username", "password", "newPassword"?, "requiredAttributes"?,
+//    "flow"?, "answers"?}
 //       cognitoUser.authenticateUser(new AuthenticationDetails(...), {onSuccess, onFailure,
-//       newPasswordRequired, mfaRequired, totpRequired, ...}); on newPasswordRequired with a
-//       "newPassword" it calls completeNewPasswordChallenge(newPassword, requiredAttributes, this).
+//       newPasswordRequired, mfaRequired, totpRequired, customChallenge, ...}); on
+//       newPasswordRequired with a "newPassword" it calls completeNewPasswordChallenge(newPassword,
+//       requiredAttributes, this). "flow": "CUSTOM_AUTH" sets setAuthenticationFlowType (SRP
+//       first, then custom challenges); each customChallenge is answered with the next of
+//       "answers" through sendCustomChallengeAnswer(answer, this).
+//   {"op": "initiateAuth", "username", "answers"}
+//       CUSTOM_AUTH without a password: cognitoUser.initiateAuth(new AuthenticationDetails(...),
+//       {onSuccess, onFailure, customChallenge}), answering as above.
 //   {"op": "getSession"}       a fresh userPool.getCurrentUser() (from Storage) -> getSession
 //   {"op": "refreshSession"}   current user's refreshSession(session.getRefreshToken())
 //   {"op": "setDeviceStatusRemembered"} | {"op": "setDeviceStatusNotRemembered"}
@@ -73,8 +80,10 @@ let user = null;
 function authenticate(step) {
 	return withTimeout(step.op, finish => {
 		user = new CognitoUser({ Username: step.username, Pool: pool, Storage: storage });
+		if (step.flow) user.setAuthenticationFlowType(step.flow);
 		const details = new AuthenticationDetails({ Username: step.username, Password: step.password });
 		const via = [];
+		const answers = [...(step.answers || [])];
 		const fail = (callback, extra = {}) => finish({ ok: false, callback, via, username: user.getUsername(), ...extra });
 		user.authenticateUser(details, {
 			onSuccess(session, userConfirmationNecessary) {
@@ -113,7 +122,36 @@ function authenticate(step) {
 				fail('mfaSetup', { challengeName, challengeParameters });
 			},
 			customChallenge(challengeParameters) {
-				fail('customChallenge', { challengeParameters });
+				via.push({ callback: 'customChallenge', challengeParameters });
+				if (!answers.length) return fail('customChallenge', { challengeParameters });
+				user.sendCustomChallengeAnswer(answers.shift(), this);
+				return undefined;
+			},
+		});
+	});
+}
+
+// CUSTOM_AUTH with no password, as passwordless applications start it.
+function initiateAuth(step) {
+	return withTimeout(step.op, finish => {
+		user = new CognitoUser({ Username: step.username, Pool: pool, Storage: storage });
+		user.setAuthenticationFlowType('CUSTOM_AUTH');
+		const via = [];
+		const answers = [...(step.answers || [])];
+		user.initiateAuth(new AuthenticationDetails({ Username: step.username }), {
+			onSuccess(session) {
+				finish({ ok: true, callback: 'onSuccess', via, username: user.getUsername(), session: sessionInfo(session) });
+			},
+			onFailure(err) {
+				finish({ ok: false, callback: 'onFailure', via, error: errorOf(err) });
+			},
+			customChallenge(challengeParameters) {
+				via.push({ callback: 'customChallenge', challengeParameters });
+				if (!answers.length) {
+					finish({ ok: false, callback: 'customChallenge', via, challengeParameters });
+					return;
+				}
+				user.sendCustomChallengeAnswer(answers.shift(), this);
 			},
 		});
 	});
@@ -127,6 +165,7 @@ function requireUser(finish) {
 
 const ops = {
 	authenticate,
+	initiateAuth,
 
 	getSession(step) {
 		return withTimeout(step.op, finish => {
