@@ -2,6 +2,8 @@
 VerifyAuthChallengeResponse triggers (Python handlers behind trigger_sinks.TriggerSink), with and
 without SRP first, through InitiateAuth and AdminInitiateAuth."""
 
+import os
+import sqlite3
 import types
 
 import pytest
@@ -204,6 +206,23 @@ def test_admin_custom_auth(custom):
     assert_tokens_for(pool, challenge, username)
     for event in custom.define.events_for(user_name=username):
         assert_envelope(event, pool, "DefineAuthChallenge_Authentication", username)
+
+
+def test_private_challenge_parameters_are_sealed_at_rest(custom):
+    """The outstanding challenge's private parameters (here the expected answer) are stored
+    in the challenge session only sealed under the master key."""
+    if os.environ.get("COGNATE_E2E_DATABASE_URL"):
+        pytest.skip("reads the embedded SQLite database")
+    pool = custom.pool
+    username = pool.create_user()
+    assert_question(start(pool, username), 1, username)
+    db = sqlite3.connect(f"file:{pool.env.server.data_dir}/cognate.db?mode=ro", uri=True)
+    try:
+        rows = [row[0] for row in db.execute("SELECT data FROM auth_sessions")]
+    finally:
+        db.close()
+    assert any("CUSTOM_CHALLENGE" in data for data in rows), rows
+    assert not any("answer-1" in data for data in rows)
 
 
 def test_custom_auth_needs_the_triggers(make_trigger_pool):

@@ -11,11 +11,14 @@ use crate::pools::Pool;
 use crate::sessions::SessionState;
 use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
-use crate::{Idp, IdpError, IdpResult, error::invalid};
+use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid};
 use cognate_crypto::srp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+
+/// What sealed private challenge parameters are bound to.
+const PRIVATE_PURPOSE: &str = "custom-challenge-private";
 
 /// Challenges one flow may present before it fails. Cognito bounds the sequence too; a
 /// Define function that never decides would otherwise keep a sign-in open forever.
@@ -42,9 +45,10 @@ pub(crate) struct CustomState {
     /// SRP_A (hex), when the flow started with SRP.
     #[serde(default)]
     pub srp_a: Option<String>,
-    /// The outstanding CUSTOM_CHALLENGE's private parameters and metadata.
+    /// The outstanding CUSTOM_CHALLENGE's private parameters (JSON, sealed: they usually
+    /// hold the expected answer, and the session row is stored) and its metadata.
     #[serde(default)]
-    pub private: Value,
+    pub private: Option<String>,
     #[serde(default)]
     pub metadata: Option<String>,
 }
@@ -105,7 +109,7 @@ impl Idp {
             username: user.as_ref().map_or(username, |u| &u.record.username).to_owned(),
             user_found: user.is_some(),
             srp_a: None,
-            private: Value::Null,
+            private: None,
             metadata: None,
         };
         if params.get("CHALLENGE_NAME").map(String::as_str) == Some("SRP_A") {
@@ -192,11 +196,13 @@ impl Idp {
         let mut parameters: BTreeMap<String, String> =
             text_map(&created, "publicChallengeParameters")?.into_iter().collect();
         parameters.insert("USERNAME".into(), state.username.clone());
-        state.private = match created.get("privateChallengeParameters") {
+        let private = match created.get("privateChallengeParameters") {
             Some(p @ Value::Object(_)) => p.clone(),
             None | Some(Value::Null) => json!({}),
             Some(_) => return Err(unrecognizable()),
         };
+        let private = serde_json::to_vec(&private).map_err(internal)?;
+        state.private = Some(self.master_key.seal(PRIVATE_PURPOSE, &private));
         state.metadata = text(&created, "challengeMetadata")?;
         let session = SessionState {
             challenge: "CUSTOM_CHALLENGE".into(),
@@ -239,6 +245,9 @@ impl Idp {
             None
         };
         let answer = param(responses, "ANSWER")?;
+        let sealed = custom.private.take().ok_or_else(invalid_session)?;
+        let private: Value = serde_json::from_slice(&self.master_key.open(PRIVATE_PURPOSE, &sealed).map_err(internal)?)
+            .map_err(internal)?;
         let event = Event {
             trigger: Trigger::VerifyAuthChallengeResponse,
             source: "VerifyAuthChallengeResponse_Authentication",
@@ -246,7 +255,7 @@ impl Idp {
             client_id: Some(client.id()),
             request: json!({
                 "userAttributes": user.as_ref().map_or_else(|| json!({}), |u| user_attributes(u, true)),
-                "privateChallengeParameters": custom.private,
+                "privateChallengeParameters": private,
                 "challengeAnswer": answer,
                 "clientMetadata": client_metadata(),
                 "userNotFound": !custom.user_found,
@@ -256,7 +265,6 @@ impl Idp {
         let verdict = self.run_trigger(&pool, event).await?.unwrap_or_default();
         let correct = flag(&verdict, "answerCorrect")? && user.is_some();
         let metadata = custom.metadata.take();
-        custom.private = Value::Null;
         custom.record("CUSTOM_CHALLENGE", correct, metadata);
         self.custom_round(pool, client, user, custom, Device::from(responses)).await
     }
