@@ -2,30 +2,13 @@
 customChallenge callback answering through `sendCustomChallengeAnswer`, and `authenticateUser`
 with the CUSTOM_AUTH flow type, which the library starts with SRP (CHALLENGE_NAME=SRP_A)."""
 
-import types
-
-import pytest
-
 from srp_fixtures import run_js
-from test_custom_auth import CUSTOM_FLOWS, ROUNDS, create, define, summary, verify
+# srp_custom and the fixture it builds on: the triggers with a client that also allows SRP,
+# which the library's CUSTOM_AUTH flow starts with.
+from test_custom_auth import ROUNDS, custom, srp_custom, summary  # noqa: F401 (fixtures)
 from trigger_fixtures import *  # noqa: F401,F403
 
 ANSWERS = [f"answer-{n}" for n in range(1, ROUNDS + 1)]
-
-
-@pytest.fixture
-def js_custom(trigger_sink, make_trigger_pool):
-    routes = types.SimpleNamespace(
-        define=trigger_sink.route("define", define),
-        create=trigger_sink.route("create", create),
-        verify=trigger_sink.route("verify", verify),
-    )
-    routes.pool = make_trigger_pool(
-        {"DefineAuthChallenge": routes.define.url, "CreateAuthChallenge": routes.create.url,
-         "VerifyAuthChallengeResponse": routes.verify.url},
-        client={"ExplicitAuthFlows": CUSTOM_FLOWS + ["ALLOW_USER_SRP_AUTH"]},
-    )
-    return routes
 
 
 def js(pool, step):
@@ -33,8 +16,8 @@ def js(pool, step):
     return run, run.steps[0]
 
 
-def test_initiate_auth_answers_three_custom_challenges(js_custom):
-    pool = js_custom.pool
+def test_initiate_auth_answers_three_custom_challenges(srp_custom):
+    pool = srp_custom.pool
     username = pool.create_user()
     run, step = js(pool, {"op": "initiateAuth", "username": username, "answers": ANSWERS})
     assert step["ok"], run
@@ -43,16 +26,16 @@ def test_initiate_auth_answers_three_custom_challenges(js_custom):
     assert run.challenge_names() == ["CUSTOM_CHALLENGE"] * ROUNDS
 
 
-def test_initiate_auth_with_a_wrong_answer_fails(js_custom):
-    pool = js_custom.pool
+def test_initiate_auth_with_a_wrong_answer_fails(srp_custom):
+    pool = srp_custom.pool
     username = pool.create_user()
     run, step = js(pool, {"op": "initiateAuth", "username": username, "answers": ["answer-1", "nope"]})
     assert not step["ok"] and step["callback"] == "onFailure", run
     assert step["error"]["code"] == "NotAuthorizedException", step
 
 
-def test_authenticate_user_with_custom_flow_runs_srp_first(js_custom):
-    pool = js_custom.pool
+def test_authenticate_user_with_custom_flow_runs_srp_first(srp_custom):
+    pool = srp_custom.pool
     username = pool.create_user()
     run, step = js(pool, {"op": "authenticate", "username": username, "password": PASSWORD,
                           "flow": "CUSTOM_AUTH", "answers": ANSWERS})
@@ -61,14 +44,14 @@ def test_authenticate_user_with_custom_flow_runs_srp_first(js_custom):
     assert initiate["body"]["AuthFlow"] == "CUSTOM_AUTH"
     assert initiate["body"]["AuthParameters"]["CHALLENGE_NAME"] == "SRP_A"
     assert run.challenge_names() == ["PASSWORD_VERIFIER"] + ["CUSTOM_CHALLENGE"] * ROUNDS
-    first = summary(js_custom.define.events_for(user_name=username)[1]["request"]["session"])
+    first = summary(srp_custom.define.events_for(user_name=username)[1]["request"]["session"])
     assert first == [("SRP_A", True, None), ("PASSWORD_VERIFIER", True, None)]
 
 
-def test_authenticate_user_with_custom_flow_and_a_wrong_password(js_custom):
-    pool = js_custom.pool
+def test_authenticate_user_with_custom_flow_and_a_wrong_password(srp_custom):
+    pool = srp_custom.pool
     username = pool.create_user()
     run, step = js(pool, {"op": "authenticate", "username": username, "password": NEW_PASSWORD,
                           "flow": "CUSTOM_AUTH", "answers": ANSWERS})
     assert not step["ok"] and step["error"]["code"] == "NotAuthorizedException", run
-    assert not js_custom.create.events_for(user_name=username)
+    assert not srp_custom.create.events_for(user_name=username)

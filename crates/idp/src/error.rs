@@ -94,6 +94,11 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> IdpError {
     IdpError::Internal(e.to_string())
 }
 
+/// What every failed first factor answers, so no failure tells one cause from another.
+pub(crate) fn incorrect_credentials() -> IdpError {
+    IdpError::NotAuthorized("Incorrect username or password.".into())
+}
+
 pub(crate) fn invalid(msg: impl Into<String>) -> IdpError {
     IdpError::InvalidParameter(msg.into())
 }

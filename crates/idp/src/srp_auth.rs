@@ -11,7 +11,7 @@ use crate::sessions::SessionState;
 use crate::triggers::custom_auth::CustomState;
 use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
-use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid};
+use crate::{Idp, IdpError, IdpResult, error::incorrect_credentials, error::internal, error::invalid};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cognate_crypto::srp;
@@ -60,10 +60,6 @@ fn verifier_purpose(pool_id: &str, sub: &str) -> String {
 /// The text after the first `_` of a pool id, which the clients hash as the pool name.
 pub(crate) fn srp_pool_name(pool_id: &str) -> &str {
     pool_id.split_once('_').map_or(pool_id, |(_, name)| name)
-}
-
-fn wrong() -> IdpError {
-    IdpError::NotAuthorized("Incorrect username or password.".into())
 }
 
 impl Idp {
@@ -198,16 +194,16 @@ impl Idp {
     ) -> IdpResult<Step> {
         self.check_named_device(&pool, responses).await?;
         let block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK").map(String::as_str);
-        let state = self.take_session(block, client, "PASSWORD_VERIFIER").await.map_err(|_| wrong())?;
+        let state = self.take_session(block, client, "PASSWORD_VERIFIER").await.map_err(|_| incorrect_credentials())?;
         let record = self.store.get_user(&pool.record.id, &state.sub).await?;
-        let Some(mut user) = record.map(User::from_record).transpose()? else { return Err(wrong()) };
+        let Some(mut user) = record.map(User::from_record).transpose()? else { return Err(incorrect_credentials()) };
         let typed = responses.get("USERNAME").map(String::as_str).unwrap_or_default();
         if !self.names_user(&pool, typed, &user).await? {
-            return Err(wrong());
+            return Err(incorrect_credentials());
         }
         client.check_secret_hash(responses.get("SECRET_HASH").map(String::as_str), &hash_names(typed, &user))?;
         user.data.lockout.check(self.now_ms())?;
-        let v = self.open_verifier(&user)?.map(|(_, v)| v).ok_or_else(wrong)?;
+        let v = self.open_verifier(&user)?.map(|(_, v)| v).ok_or_else(incorrect_credentials)?;
         if let Err(e) = self.check_claim(&state, &v, responses) {
             user.data.lockout.fail(self.now_ms());
             self.save_user(&pool, &mut user).await?;
@@ -244,14 +240,20 @@ impl Idp {
 
     /// Verifies PASSWORD_CLAIM_SIGNATURE over the raw TIMESTAMP, which must be near now.
     pub(crate) fn check_claim(&self, state: &SessionState, v: &[u8], responses: &Params) -> IdpResult<()> {
-        let srp_state = state.srp.as_ref().ok_or_else(wrong)?;
-        let timestamp = responses.get("TIMESTAMP").ok_or_else(wrong)?;
-        let at = parse_timestamp(timestamp).ok_or_else(wrong)?;
+        let srp_state = state.srp.as_ref().ok_or_else(incorrect_credentials)?;
+        let timestamp = responses.get("TIMESTAMP").ok_or_else(incorrect_credentials)?;
+        let at = parse_timestamp(timestamp).ok_or_else(incorrect_credentials)?;
         if (at - self.now_ms()).abs() > MAX_SKEW_MS {
-            return Err(wrong());
+            return Err(incorrect_credentials());
         }
-        let signature = responses.get("PASSWORD_CLAIM_SIGNATURE").and_then(|s| B64.decode(s).ok()).ok_or_else(wrong)?;
-        let block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK").and_then(|s| B64.decode(s).ok()).ok_or_else(wrong)?;
+        let signature = responses
+            .get("PASSWORD_CLAIM_SIGNATURE")
+            .and_then(|s| B64.decode(s).ok())
+            .ok_or_else(incorrect_credentials)?;
+        let block = responses
+            .get("PASSWORD_CLAIM_SECRET_BLOCK")
+            .and_then(|s| B64.decode(s).ok())
+            .ok_or_else(incorrect_credentials)?;
         let b: [u8; 32] = self
             .master_key
             .open("srp-ephemeral", &srp_state.sealed_b)
@@ -260,9 +262,9 @@ impl Idp {
             .map_err(|_| internal("bad SRP state"))?;
         let (a, big_b) =
             (hex::decode(&srp_state.a).map_err(internal)?, hex::decode(&srp_state.big_b).map_err(internal)?);
-        let key = srp::session_key(&a, &big_b, &b, v).map_err(|_| wrong())?;
+        let key = srp::session_key(&a, &big_b, &b, v).map_err(|_| incorrect_credentials())?;
         let expected = srp::claim_signature(&key, &srp_state.group, &srp_state.username, &block, timestamp);
-        if cognate_crypto::ct_eq(&expected, &signature) { Ok(()) } else { Err(wrong()) }
+        if cognate_crypto::ct_eq(&expected, &signature) { Ok(()) } else { Err(incorrect_credentials()) }
     }
 }
 

@@ -4,14 +4,14 @@
 //! start with SRP (`CHALLENGE_NAME=SRP_A`), and after `issueTokens` the sign-in continues
 //! as any first factor does (status gates, devices, MFA, tokens).
 
-use super::{Event, Trigger, client_metadata, flag, text, text_map, user_attributes};
+use super::{Event, Trigger, client_metadata, flag, text, text_map, unrecognizable, user_attributes};
 use crate::auth::{Device, Step, not_enabled, param};
 use crate::client_auth::{AppClient, Flow, hash_names};
 use crate::pools::Pool;
 use crate::sessions::SessionState;
 use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
-use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid};
+use crate::{Idp, IdpError, IdpResult, error::incorrect_credentials, error::internal, error::invalid};
 use cognate_crypto::srp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -61,14 +61,6 @@ impl CustomState {
             challenge_metadata: metadata,
         });
     }
-}
-
-fn wrong() -> IdpError {
-    IdpError::NotAuthorized("Incorrect username or password.".into())
-}
-
-fn unrecognizable() -> IdpError {
-    IdpError::InvalidLambdaResponse("Unrecognizable lambda output".into())
 }
 
 impl Idp {
@@ -132,7 +124,7 @@ impl Idp {
         device: Device,
     ) -> IdpResult<Step> {
         if state.history.len() > MAX_ROUNDS {
-            return Err(wrong());
+            return Err(incorrect_credentials());
         }
         let attributes = user.as_ref().map_or_else(|| json!({}), |u| user_attributes(u, true));
         let event = Event {
@@ -150,10 +142,10 @@ impl Idp {
         };
         let decision = self.run_trigger(&pool, event).await?.unwrap_or_default();
         if flag(&decision, "failAuthentication")? {
-            return Err(wrong());
+            return Err(incorrect_credentials());
         }
         if flag(&decision, "issueTokens")? {
-            let user = user.ok_or_else(wrong)?;
+            let user = user.ok_or_else(incorrect_credentials)?;
             return self.after_first_factor(pool, client, user, device, TokenSource::Authentication).await;
         }
         match text(&decision, "challengeName")?.as_deref() {
@@ -232,7 +224,7 @@ impl Idp {
         let typed = param(responses, "USERNAME")?;
         let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
         let user = if custom.user_found {
-            let record = self.store.get_user(&pool.record.id, &state.sub).await?.ok_or_else(wrong)?;
+            let record = self.store.get_user(&pool.record.id, &state.sub).await?.ok_or_else(incorrect_credentials)?;
             let user = User::from_record(record)?;
             // The session belongs to one user; an answer naming another is refused.
             if !self.names_user(&pool, typed, &user).await? {

@@ -3,7 +3,7 @@
 //! so a user base moves over one sign-in at a time. A migrated password is taken as the
 //! function vouched for it: the password policy does not apply, as in Cognito.
 
-use super::{Event, Trigger, client_metadata, text, text_map};
+use super::{Event, Trigger, client_metadata, text, text_map, unrecognizable};
 use crate::attributes::{self, Mode};
 use crate::client_auth::AppClient;
 use crate::pools::Pool;
@@ -13,10 +13,6 @@ use crate::{Idp, IdpError, IdpResult};
 use cognate_store::StoreError;
 use cognate_wire::idp::types::AttributeType;
 use serde_json::{Map, Value, json};
-
-fn unrecognizable() -> IdpError {
-    IdpError::InvalidLambdaResponse("Unrecognizable lambda output".into())
-}
 
 impl Idp {
     /// UserMigration_Authentication: the user signs in with `password` once migrated.
@@ -31,7 +27,7 @@ impl Idp {
         let response = match found {
             // A pool that hides existence answers a refused migration like a wrong password.
             Err(IdpError::LambdaValidation(_) | IdpError::UserNotFound) if client.hides_users() => {
-                return Err(IdpError::NotAuthorized("Incorrect username or password.".into()));
+                return Err(crate::error::incorrect_credentials());
             }
             other => other?,
         };

@@ -160,7 +160,8 @@ pub(crate) fn client_metadata() -> Value {
     string_map(&caller::current().client_metadata)
 }
 
-fn unrecognizable() -> IdpError {
+/// A trigger's answer that is not the event Cognito expects.
+pub(crate) fn unrecognizable() -> IdpError {
     IdpError::InvalidLambdaResponse("Unrecognizable lambda output".into())
 }
 
@@ -172,15 +173,18 @@ impl Idp {
     /// Invokes `event.trigger` if the pool configures it and returns the `response` object the
     /// function filled in; `None` when the pool has no such trigger.
     pub(crate) async fn run_trigger(&self, pool: &Pool, event: Event<'_>) -> IdpResult<Option<Map<String, Value>>> {
-        if event.trigger.target(pool).is_none() {
-            return Ok(None);
-        }
+        let Some((function, version)) = event.trigger.target(pool) else { return Ok(None) };
         // Boxed: this runs deep inside sign-in futures, which stay small this way.
-        Box::pin(self.invoke_trigger(pool, event)).await
+        Box::pin(self.invoke_trigger(pool, function, version, event)).await.map(Some)
     }
 
-    async fn invoke_trigger(&self, pool: &Pool, event: Event<'_>) -> IdpResult<Option<Map<String, Value>>> {
-        let Some((function, version)) = event.trigger.target(pool) else { return Ok(None) };
+    async fn invoke_trigger(
+        &self,
+        pool: &Pool,
+        function: &str,
+        version: &str,
+        event: Event<'_>,
+    ) -> IdpResult<Map<String, Value>> {
         let caller = caller::current();
         let client_id = event.client_id.map(str::to_owned).or(caller.client_id).unwrap_or_else(|| {
             // Administrative calls are made by no app client.
@@ -208,12 +212,12 @@ impl Idp {
             InvokeError::Malformed => unrecognizable(),
         })?;
         if event.trigger.mode() == InvokeMode::Event {
-            return Ok(Some(Map::new()));
+            return Ok(Map::new());
         }
         match answer {
             Value::Object(mut out) => match out.remove("response") {
-                Some(Value::Object(response)) => Ok(Some(response)),
-                None | Some(Value::Null) => Ok(Some(Map::new())),
+                Some(Value::Object(response)) => Ok(response),
+                None | Some(Value::Null) => Ok(Map::new()),
                 Some(_) => Err(unrecognizable()),
             },
             _ => Err(unrecognizable()),

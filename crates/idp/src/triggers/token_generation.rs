@@ -3,7 +3,7 @@
 //! token; versions 2 and 3 change both tokens and the access token's scopes. Claims that
 //! identify the token itself (issuer, subject, audience, times, ids) are never changed.
 
-use super::{Event, Trigger, client_metadata, text_list, user_attributes};
+use super::{Event, Trigger, client_metadata, text_list, unrecognizable, user_attributes};
 use crate::client_auth::AppClient;
 use crate::pools::Pool;
 use crate::user_record::User;
@@ -74,10 +74,6 @@ const PROTECTED: &[&str] = &[
 pub(crate) struct Claims<'a> {
     pub id: &'a mut Value,
     pub access: &'a mut Value,
-}
-
-fn unrecognizable() -> IdpError {
-    IdpError::InvalidLambdaResponse("Unrecognizable lambda output".into())
 }
 
 fn object<'a>(parent: &'a Map<String, Value>, name: &str) -> IdpResult<Option<&'a Map<String, Value>>> {
@@ -181,13 +177,13 @@ impl Idp {
         claims: Claims<'_>,
     ) -> IdpResult<()> {
         let Some((_, version)) = Trigger::PreTokenGeneration.target(pool) else { return Ok(()) };
-        let id = claims.id.as_object().cloned().unwrap_or_default();
+        let id_claim = |name: &str, absent: Value| claims.id.get(name).cloned().unwrap_or(absent);
         let mut request = json!({
             "userAttributes": user_attributes(user, true),
             "groupConfiguration": {
-                "groupsToOverride": id.get("cognito:groups").cloned().unwrap_or_else(|| json!([])),
-                "iamRolesToOverride": id.get("cognito:roles").cloned().unwrap_or_else(|| json!([])),
-                "preferredRole": id.get("cognito:preferred_role").cloned().unwrap_or(Value::Null),
+                "groupsToOverride": id_claim("cognito:groups", json!([])),
+                "iamRolesToOverride": id_claim("cognito:roles", json!([])),
+                "preferredRole": id_claim("cognito:preferred_role", Value::Null),
             },
             "clientMetadata": client_metadata(),
         });
