@@ -150,25 +150,7 @@ impl TriggerInvoker {
         for (name, value) in signed.iter().flatten() {
             headers.push((name, value));
         }
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        let mut attempt = 1;
-        let response = loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let mut request = self.client.post(url.clone()).timeout(left).body(body.clone());
-            for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
-                request = request.header(*name, *value);
-            }
-            let response = request.send().await.map_err(|e| Self::failure(&e))?;
-            let status = response.status().as_u16();
-            // Throttled, or the service's own fault: the function did not run; call again.
-            let retry = matches!(status, 429 | 500 | 502 | 503 | 504) && attempt < ATTEMPTS;
-            let pause = Duration::from_millis(50 << attempt);
-            if !retry || left <= pause {
-                break response;
-            }
-            tokio::time::sleep(pause).await;
-            attempt += 1;
-        };
+        let response = self.send_with_retries(&url, &headers, &body).await?;
         let status = response.status();
         let raised = response.headers().contains_key("x-amz-function-error");
         let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from);
@@ -181,6 +163,33 @@ impl TriggerInvoker {
                 Some(kind) => format!("the Lambda service answered HTTP {code} ({})", kind.trim_end_matches(':')),
                 None => format!("the Lambda service answered HTTP {code}"),
             })),
+        }
+    }
+    /// Sends the Invoke request, again (after a short pause) while the Lambda service answers
+    /// that it throttled the call or failed on its side, within the trigger's time budget.
+    async fn send_with_retries(
+        &self,
+        url: &url::Url,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<reqwest::Response, InvokeError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut attempt = 1;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let mut request = self.client.post(url.clone()).timeout(left).body(body.to_vec());
+            for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
+                request = request.header(*name, *value);
+            }
+            let response = request.send().await.map_err(|e| Self::failure(&e))?;
+            // Throttled, or the service's own fault: the function did not run; call again.
+            let retry = matches!(response.status().as_u16(), 429 | 500 | 502 | 503 | 504) && attempt < ATTEMPTS;
+            let pause = Duration::from_millis(50 << attempt);
+            if !retry || left <= pause {
+                return Ok(response);
+            }
+            tokio::time::sleep(pause).await;
+            attempt += 1;
         }
     }
 }
