@@ -12,11 +12,116 @@ macro_rules! map_err {
     };
 }
 
+/// The record types built from a row by either driver: `$r.$get("column")?` is sqlx's
+/// `try_get` or rusqlite's `get` (see [`crate::sqlite::FastReader`]).
+macro_rules! pool_record {
+    ($r:ident.$get:ident, $prefix:literal) => {
+        PoolRecord {
+            id: $r.$get(concat!($prefix, "id"))?,
+            name: $r.$get(concat!($prefix, "name"))?,
+            created_ms: $r.$get(concat!($prefix, "created_ms"))?,
+            updated_ms: $r.$get(concat!($prefix, "updated_ms"))?,
+            config: $r.$get(concat!($prefix, "config"))?,
+            version: $r.$get(concat!($prefix, "version"))?,
+        }
+    };
+}
+
+macro_rules! client_record {
+    ($r:ident.$get:ident) => {
+        ClientRecord {
+            pool_id: $r.$get("pool_id")?,
+            client_id: $r.$get("client_id")?,
+            name: $r.$get("name")?,
+            created_ms: $r.$get("created_ms")?,
+            updated_ms: $r.$get("updated_ms")?,
+            config: $r.$get("config")?,
+            version: $r.$get("version")?,
+        }
+    };
+}
+
+macro_rules! group_record {
+    ($r:ident.$get:ident) => {
+        GroupRecord {
+            pool_id: $r.$get("pool_id")?,
+            name: $r.$get("name")?,
+            description: $r.$get("description")?,
+            role_arn: $r.$get("role_arn")?,
+            precedence: $r.$get("precedence")?,
+            created_ms: $r.$get("created_ms")?,
+            updated_ms: $r.$get("updated_ms")?,
+        }
+    };
+}
+
+macro_rules! user_record {
+    ($r:ident.$get:ident) => {
+        UserRecord {
+            pool_id: $r.$get("pool_id")?,
+            sub: $r.$get("sub")?,
+            username: $r.$get("username")?,
+            username_key: $r.$get("username_key")?,
+            status: $r.$get("status")?,
+            enabled: $r.$get("enabled")?,
+            created_ms: $r.$get("created_ms")?,
+            updated_ms: $r.$get("updated_ms")?,
+            attributes: $r.$get("attributes")?,
+            data: $r.$get("data")?,
+            version: $r.$get("version")?,
+        }
+    };
+}
+
+macro_rules! family_record {
+    ($r:ident.$get:ident) => {
+        TokenFamily {
+            origin_jti: $r.$get("origin_jti")?,
+            pool_id: $r.$get("pool_id")?,
+            client_id: $r.$get("client_id")?,
+            sub: $r.$get("sub")?,
+            revoked: $r.$get("revoked")?,
+            expires_ms: $r.$get("expires_ms")?,
+        }
+    };
+}
+
+macro_rules! refresh_record {
+    ($r:ident.$get:ident) => {
+        RefreshTokenRecord {
+            token_hash: $r.$get("token_hash")?,
+            origin_jti: $r.$get("origin_jti")?,
+            pool_id: $r.$get("pool_id")?,
+            created_ms: $r.$get("created_ms")?,
+            expires_ms: $r.$get("expires_ms")?,
+            replaced_ms: $r.$get("replaced_ms")?,
+            data: $r.$get("data")?,
+        }
+    };
+}
+
+/// A point read: served by the backend's inline reader when it has one (SQLite's
+/// [`crate::sqlite::FastReader`]), else by sqlx on the reader pool.
+macro_rules! point_read {
+    ($self:ident, $sql:expr, [$($param:expr),*], $fast:path, $slow:ident) => {{
+        if let Some(fast) = $self.fast_reader() {
+            return fast.one($sql, &[$(&$param as &dyn rusqlite::ToSql),*], $fast);
+        }
+        let row = sqlx::query($sql)$(.bind($param))*.fetch_optional($self.reader()).await.map_err(backend)?;
+        row.as_ref().map($slow).transpose().map_err(backend)
+    }};
+}
+
 macro_rules! sql_store {
     ($store:ident, $db:ty, $row:ty) => {
         use async_trait::async_trait;
         use cognate_store::*;
         use sqlx::Row as _;
+        use $crate::sqlite::records as fast;
+
+        const POOL_VERSION_SQL: &str = "SELECT version, created_ms FROM pools WHERE id = $1";
+        const USER_SQL: &str = "SELECT * FROM users WHERE pool_id = $1 AND sub = $2";
+        const FAMILY_SQL: &str = "SELECT * FROM token_families WHERE origin_jti = $1";
 
 
         fn backend(e: sqlx::Error) -> StoreError {
@@ -24,77 +129,35 @@ macro_rules! sql_store {
         }
 
         fn pool_row(r: &$row) -> Result<PoolRecord, sqlx::Error> {
-            Ok(PoolRecord {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                created_ms: r.try_get("created_ms")?,
-                updated_ms: r.try_get("updated_ms")?,
-                config: r.try_get("config")?,
-                version: r.try_get("version")?,
-            })
+            Ok(pool_record!(r.try_get, ""))
+        }
+
+        fn version_row(r: &$row) -> Result<(i64, i64), sqlx::Error> {
+            Ok((r.try_get("version")?, r.try_get("created_ms")?))
         }
 
         fn client_row(r: &$row) -> Result<ClientRecord, sqlx::Error> {
-            Ok(ClientRecord {
-                pool_id: r.try_get("pool_id")?,
-                client_id: r.try_get("client_id")?,
-                name: r.try_get("name")?,
-                created_ms: r.try_get("created_ms")?,
-                updated_ms: r.try_get("updated_ms")?,
-                config: r.try_get("config")?,
-                version: r.try_get("version")?,
-            })
+            Ok(client_record!(r.try_get))
+        }
+
+        fn client_and_pool_row(r: &$row) -> Result<(ClientRecord, PoolRecord), sqlx::Error> {
+            Ok((client_record!(r.try_get), pool_record!(r.try_get, "p_")))
         }
 
         fn group_row(r: &$row) -> Result<GroupRecord, sqlx::Error> {
-            Ok(GroupRecord {
-                pool_id: r.try_get("pool_id")?,
-                name: r.try_get("name")?,
-                description: r.try_get("description")?,
-                role_arn: r.try_get("role_arn")?,
-                precedence: r.try_get("precedence")?,
-                created_ms: r.try_get("created_ms")?,
-                updated_ms: r.try_get("updated_ms")?,
-            })
+            Ok(group_record!(r.try_get))
         }
 
         fn user_row(r: &$row) -> Result<UserRecord, sqlx::Error> {
-            Ok(UserRecord {
-                pool_id: r.try_get("pool_id")?,
-                sub: r.try_get("sub")?,
-                username: r.try_get("username")?,
-                username_key: r.try_get("username_key")?,
-                status: r.try_get("status")?,
-                enabled: r.try_get("enabled")?,
-                created_ms: r.try_get("created_ms")?,
-                updated_ms: r.try_get("updated_ms")?,
-                attributes: r.try_get("attributes")?,
-                data: r.try_get("data")?,
-                version: r.try_get("version")?,
-            })
+            Ok(user_record!(r.try_get))
         }
 
         fn family_row(r: &$row) -> Result<TokenFamily, sqlx::Error> {
-            Ok(TokenFamily {
-                origin_jti: r.try_get("origin_jti")?,
-                pool_id: r.try_get("pool_id")?,
-                client_id: r.try_get("client_id")?,
-                sub: r.try_get("sub")?,
-                revoked: r.try_get("revoked")?,
-                expires_ms: r.try_get("expires_ms")?,
-            })
+            Ok(family_record!(r.try_get))
         }
 
         fn refresh_row(r: &$row) -> Result<RefreshTokenRecord, sqlx::Error> {
-            Ok(RefreshTokenRecord {
-                token_hash: r.try_get("token_hash")?,
-                origin_jti: r.try_get("origin_jti")?,
-                pool_id: r.try_get("pool_id")?,
-                created_ms: r.try_get("created_ms")?,
-                expires_ms: r.try_get("expires_ms")?,
-                replaced_ms: r.try_get("replaced_ms")?,
-                data: r.try_get("data")?,
-            })
+            Ok(refresh_record!(r.try_get))
         }
 
         fn session_row(r: &$row) -> Result<SessionRecord, sqlx::Error> {
@@ -149,8 +212,11 @@ macro_rules! sql_store {
             }
 
             async fn get_pool(&self, id: &str) -> StoreResult<Option<PoolRecord>> {
-                let row = sqlx::query("SELECT * FROM pools WHERE id = $1").bind(id).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(pool_row).transpose().map_err(backend)
+                point_read!(self, "SELECT * FROM pools WHERE id = $1", [id], fast::pool, pool_row)
+            }
+
+            async fn get_pool_version(&self, id: &str) -> StoreResult<Option<(i64, i64)>> {
+                point_read!(self, POOL_VERSION_SQL, [id], fast::version, version_row)
             }
 
             async fn update_pool(&self, p: &PoolRecord) -> StoreResult<()> {
@@ -202,32 +268,20 @@ macro_rules! sql_store {
             }
 
             async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
-                let row = sqlx::query("SELECT * FROM clients WHERE client_id = $1").bind(client_id).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(client_row).transpose().map_err(backend)
+                point_read!(self, "SELECT * FROM clients WHERE client_id = $1", [client_id], fast::client, client_row)
             }
 
             async fn get_client_and_pool(&self, client_id: &str) -> StoreResult<Option<(ClientRecord, PoolRecord)>> {
-                let row = sqlx::query(
+                point_read!(
+                    self,
                     "SELECT c.client_id, c.pool_id, c.name, c.created_ms, c.updated_ms, c.config, c.version, \
-                     p.name AS p_name, p.created_ms AS p_created_ms, p.updated_ms AS p_updated_ms, \
+                     p.id AS p_id, p.name AS p_name, p.created_ms AS p_created_ms, p.updated_ms AS p_updated_ms, \
                      p.config AS p_config, p.version AS p_version \
                      FROM clients c JOIN pools p ON p.id = c.pool_id WHERE c.client_id = $1",
+                    [client_id],
+                    fast::client_and_pool,
+                    client_and_pool_row
                 )
-                .bind(client_id)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(backend)?;
-                let Some(r) = row else { return Ok(None) };
-                let client = client_row(&r).map_err(backend)?;
-                let pool = PoolRecord {
-                    id: client.pool_id.clone(),
-                    name: r.try_get("p_name").map_err(backend)?,
-                    created_ms: r.try_get("p_created_ms").map_err(backend)?,
-                    updated_ms: r.try_get("p_updated_ms").map_err(backend)?,
-                    config: r.try_get("p_config").map_err(backend)?,
-                    version: r.try_get("p_version").map_err(backend)?,
-                };
-                Ok(Some((client, pool)))
             }
 
             async fn update_client(&self, c: &ClientRecord) -> StoreResult<()> {
@@ -265,9 +319,13 @@ macro_rules! sql_store {
             }
 
             async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<GroupRecord>> {
-                let row = sqlx::query("SELECT * FROM user_groups WHERE pool_id = $1 AND name = $2")
-                    .bind(pool_id).bind(name).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(group_row).transpose().map_err(backend)
+                point_read!(
+                    self,
+                    "SELECT * FROM user_groups WHERE pool_id = $1 AND name = $2",
+                    [pool_id, name],
+                    fast::group,
+                    group_row
+                )
             }
 
             async fn update_group(&self, g: &GroupRecord) -> StoreResult<()> {
@@ -305,9 +363,12 @@ macro_rules! sql_store {
             }
 
             async fn groups_of_user(&self, pool_id: &str, sub: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<GroupRecord>> {
-                let r = sqlx::query("SELECT g.* FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name WHERE m.pool_id = $1 AND m.sub = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4")
-                    .bind(pool_id).bind(sub).bind(after.unwrap_or("")).bind(i64::from(limit))
-                    .fetch_all(self.reader()).await.map_err(backend)?;
+                const SQL: &str = "SELECT g.* FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name WHERE m.pool_id = $1 AND m.sub = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4";
+                let (after, limit) = (after.unwrap_or(""), i64::from(limit));
+                if let Some(fast) = self.fast_reader() {
+                    return fast.all(SQL, &[&pool_id, &sub, &after, &limit], fast::group);
+                }
+                let r = sqlx::query(SQL).bind(pool_id).bind(sub).bind(after).bind(limit).fetch_all(self.reader()).await.map_err(backend)?;
                 rows(r, group_row)
             }
 
@@ -365,21 +426,27 @@ macro_rules! sql_store {
             }
 
             async fn get_user(&self, pool_id: &str, sub: &str) -> StoreResult<Option<UserRecord>> {
-                let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND sub = $2")
-                    .bind(pool_id).bind(sub).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(user_row).transpose().map_err(backend)
+                point_read!(self, USER_SQL, [pool_id, sub], fast::user, user_row)
             }
 
             async fn get_user_by_username(&self, pool_id: &str, key: &str) -> StoreResult<Option<UserRecord>> {
-                let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_key = $2")
-                    .bind(pool_id).bind(key).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(user_row).transpose().map_err(backend)
+                point_read!(
+                    self,
+                    "SELECT * FROM users WHERE pool_id = $1 AND username_key = $2",
+                    [pool_id, key],
+                    fast::user,
+                    user_row
+                )
             }
 
             async fn get_user_by_alias(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<UserRecord>> {
-                let row = sqlx::query("SELECT u.* FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.sub = a.sub WHERE a.pool_id = $1 AND a.kind = $2 AND a.key = $3")
-                    .bind(pool_id).bind(kind).bind(key).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(user_row).transpose().map_err(backend)
+                point_read!(
+                    self,
+                    "SELECT u.* FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.sub = a.sub WHERE a.pool_id = $1 AND a.kind = $2 AND a.key = $3",
+                    [pool_id, kind, key],
+                    fast::user,
+                    user_row
+                )
             }
 
             async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<bool> {
@@ -442,9 +509,30 @@ macro_rules! sql_store {
             }
 
             async fn get_family(&self, origin_jti: &str) -> StoreResult<Option<TokenFamily>> {
-                let row = sqlx::query("SELECT * FROM token_families WHERE origin_jti = $1")
-                    .bind(origin_jti).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(family_row).transpose().map_err(backend)
+                point_read!(self, FAMILY_SQL, [origin_jti], fast::family, family_row)
+            }
+
+            async fn access_check(&self, pool_id: &str, origin_jti: Option<&str>, sub: &str) -> StoreResult<AccessCheck> {
+                if let Some(fast) = self.fast_reader() {
+                    return fast.transaction(|r| {
+                        Ok(AccessCheck {
+                            pool_version: r.one(POOL_VERSION_SQL, &[&pool_id], fast::version)?,
+                            family: match origin_jti {
+                                Some(jti) => r.one(FAMILY_SQL, &[&jti], fast::family)?,
+                                None => None,
+                            },
+                            user: r.one(USER_SQL, &[&pool_id, &sub], fast::user)?,
+                        })
+                    });
+                }
+                Ok(AccessCheck {
+                    pool_version: self.get_pool_version(pool_id).await?,
+                    family: match origin_jti {
+                        Some(jti) => self.get_family(jti).await?,
+                        None => None,
+                    },
+                    user: self.get_user(pool_id, sub).await?,
+                })
             }
 
             async fn revoke_family(&self, origin_jti: &str) -> StoreResult<()> {
@@ -473,9 +561,13 @@ macro_rules! sql_store {
             }
 
             async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
-                let row = sqlx::query("SELECT * FROM refresh_tokens WHERE token_hash = $1")
-                    .bind(token_hash).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(refresh_row).transpose().map_err(backend)
+                point_read!(
+                    self,
+                    "SELECT * FROM refresh_tokens WHERE token_hash = $1",
+                    [token_hash],
+                    fast::refresh,
+                    refresh_row
+                )
             }
 
             async fn mark_refresh_replaced(&self, token_hash: &str, at_ms: i64) -> StoreResult<()> {

@@ -16,6 +16,7 @@ fn migrator() -> Migrator {
     Migrator::with_migrations(vec![
         step(1, "init", include_str!("../migrations/postgres/0001_init.sql")),
         step(2, "tokens", include_str!("../migrations/postgres/0002_tokens.sql")),
+        step(3, "pool_versions", include_str!("../migrations/postgres/0003_pool_versions.sql")),
     ])
 }
 
@@ -37,6 +38,11 @@ impl PgStore {
 
     fn reader(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Every read goes over the network through sqlx.
+    fn fast_reader(&self) -> Option<&crate::sqlite::FastReader> {
+        None
     }
 }
 

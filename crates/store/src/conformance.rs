@@ -35,6 +35,7 @@ pub const CHECKS: &[Check] = &[
     check!(user_updates_are_versioned),
     check!(list_users_filters_and_pages),
     check!(token_families_and_refresh_tokens),
+    check!(access_check_reads_pool_family_and_user),
     check!(sessions_are_single_use),
 ];
 
@@ -96,9 +97,12 @@ async fn pool_crud_and_versions(s: &dyn Store, p: String) -> Result<(), String> 
     s.insert_pool(&rec).await.map_err(err)?;
     ensure!(s.insert_pool(&rec).await == Err(StoreError::Conflict("pool".into())));
     ensure!(s.get_pool(&rec.id).await.map_err(err)? == Some(rec.clone()));
+    ensure!(s.get_pool_version(&rec.id).await.map_err(err)? == Some((1, rec.created_ms)));
     rec.version = 2;
     rec.config = r#"{"x":1}"#.into();
     s.update_pool(&rec).await.map_err(err)?;
+    ensure!(s.get_pool_version(&rec.id).await.map_err(err)? == Some((2, rec.created_ms)));
+    ensure!(s.get_pool_version(&format!("{p}_none")).await.map_err(err)?.is_none());
     ensure!(s.update_pool(&rec).await == Err(StoreError::Stale));
     ensure!(s.get_pool(&rec.id).await.map_err(err)?.map(|r| r.config) == Some(rec.config.clone()));
     for i in 0..3 {
@@ -264,6 +268,36 @@ async fn list_users_filters_and_pages(s: &dyn Store, p: String) -> Result<(), St
         limit: 10,
     };
     ensure!(s.list_users(&pool_id, &none).await.map_err(err)?.is_empty());
+    Ok(())
+}
+
+async fn access_check_reads_pool_family_and_user(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_k");
+    let rec = pool(&pool_id);
+    s.insert_pool(&rec).await.map_err(err)?;
+    let u = user(&pool_id, &format!("{p}-s1"), "u1");
+    s.write_users(&[insert(u.clone(), &[], &[])]).await.map_err(err)?;
+    let jti = format!("{p}-f1");
+    let family = TokenFamily {
+        origin_jti: jti.clone(),
+        pool_id: pool_id.clone(),
+        client_id: "c".into(),
+        sub: u.sub.clone(),
+        revoked: false,
+        expires_ms: 10,
+    };
+    s.insert_family(&family).await.map_err(err)?;
+    let check = s.access_check(&pool_id, Some(&jti), &u.sub).await.map_err(err)?;
+    ensure!(check.pool_version == Some((rec.version, rec.created_ms)));
+    ensure!(check.family == Some(family.clone()));
+    ensure!(check.user.as_ref().map(|r| &r.username) == Some(&u.username));
+    s.revoke_family(&jti).await.map_err(err)?;
+    let check = s.access_check(&pool_id, Some(&jti), &u.sub).await.map_err(err)?;
+    ensure!(check.family.is_some_and(|f| f.revoked));
+    let check = s.access_check(&pool_id, None, "nobody").await.map_err(err)?;
+    ensure!(check.family.is_none() && check.user.is_none() && check.pool_version.is_some());
+    let check = s.access_check(&format!("{p}_none"), Some(&format!("{p}-none")), &u.sub).await.map_err(err)?;
+    ensure!(check.pool_version.is_none() && check.family.is_none() && check.user.is_none());
     Ok(())
 }
 

@@ -39,6 +39,10 @@ pub trait SettingStore: Send + Sync {
 pub trait PoolStore: Send + Sync {
     async fn insert_pool(&self, pool: &PoolRecord) -> StoreResult<()>;
     async fn get_pool(&self, id: &str) -> StoreResult<Option<PoolRecord>>;
+    /// The pool's `(version, created_ms)` without its settings: a cheap freshness check for
+    /// a parsed copy (a version names one content, and the creation time tells a pool from
+    /// a later one with the same id).
+    async fn get_pool_version(&self, id: &str) -> StoreResult<Option<(i64, i64)>>;
     /// Writes `pool` if the stored version is `pool.version - 1`, else [`StoreError::Stale`].
     async fn update_pool(&self, pool: &PoolRecord) -> StoreResult<()>;
     /// Deletes the pool and everything in it (clients, groups, users); false if absent.
@@ -114,6 +118,10 @@ pub trait TokenStore: Send + Sync {
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
     /// Marks a token superseded by rotation at `at_ms`, unless it already was.
     async fn mark_refresh_replaced(&self, token_hash: &str, at_ms: i64) -> StoreResult<()>;
+    /// What checking an access token reads, in one read transaction where the backend
+    /// allows it: the pool's version (as `get_pool_version`), the token's family when it
+    /// names one, and the user.
+    async fn access_check(&self, pool_id: &str, origin_jti: Option<&str>, sub: &str) -> StoreResult<AccessCheck>;
 }
 
 #[async_trait]

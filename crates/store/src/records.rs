@@ -99,6 +99,14 @@ pub struct TokenFamily {
     pub expires_ms: i64,
 }
 
+/// The rows behind one access-token check (see `TokenStore::access_check`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessCheck {
+    pub pool_version: Option<(i64, i64)>,
+    pub family: Option<TokenFamily>,
+    pub user: Option<UserRecord>,
+}
+
 /// A refresh token, known by the SHA-256 of its value. `data` is the domain's JSON
 /// (auth time, device key); `replaced_ms` is set when rotation superseded it.
 #[derive(Debug, Clone, PartialEq)]
