@@ -21,6 +21,13 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref());
+    out
+}
+
 /// Hex SHA-256 over the parts joined by `\0`: how codes, refresh tokens and session ids are
 /// stored, so a read of the database does not hand out usable values.
 pub fn digest_hex(parts: &[&[u8]]) -> String {

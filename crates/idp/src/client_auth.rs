@@ -150,8 +150,7 @@ impl Idp {
     pub(crate) async fn app_client(&self, client_id: &str) -> IdpResult<(Pool, AppClient)> {
         let not_found = || IdpError::ResourceNotFound(format!("User pool client {client_id} does not exist."));
         let (record, pool) = self.store.get_client_and_pool(client_id).await?.ok_or_else(not_found)?;
-        let doc = serde_json::from_str(&pool.config).map_err(internal)?;
-        Ok((Pool { record: pool, doc }, self.app_client_of(record)?))
+        Ok((self.pool_of(pool)?, self.app_client_of(record)?))
     }
 
     /// A client of a pool the caller already holds (access-token operations), without

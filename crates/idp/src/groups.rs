@@ -30,7 +30,7 @@ impl Idp {
         let now = self.now_ms();
         let name = req.group_name.unwrap_or_default();
         let g = GroupRecord {
-            pool_id: pool.record.id,
+            pool_id: pool.record.id.clone(),
             name: name.clone(),
             description: req.description,
             role_arn: req.role_arn,

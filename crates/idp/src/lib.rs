@@ -7,6 +7,7 @@
 mod attribute_updates;
 mod attributes;
 mod auth;
+mod caches;
 mod client_auth;
 mod clients;
 mod codes;
@@ -66,6 +67,8 @@ pub struct Idp {
     invoker: Arc<dyn Invoker>,
     settings: Arc<IdpSettings>,
     keys: Arc<signing_keys::KeyCache>,
+    pools: Arc<caches::PoolCache>,
+    verified: Arc<caches::VerifiedTokens>,
     dummy_hash: Arc<tokio::sync::OnceCell<String>>,
 }
 
@@ -88,6 +91,8 @@ impl Idp {
             invoker,
             settings: Arc::new(settings),
             keys: Default::default(),
+            pools: Default::default(),
+            verified: Default::default(),
             dummy_hash: Default::default(),
         }
     }

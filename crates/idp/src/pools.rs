@@ -6,25 +6,64 @@ use crate::{Idp, IdpError, IdpResult, error::internal, error::invalid, page, sch
 use cognate_core::names::{pool_id_from_arn, user_pool_arn};
 use cognate_store::{PoolRecord, StoreError};
 use cognate_wire::idp::types::*;
+use std::sync::Arc;
 
-/// A loaded pool: its row and its parsed settings.
+/// A loaded pool: its row and its parsed settings, shared (cloning is cheap) until changed.
+#[derive(Clone)]
 pub(crate) struct Pool {
-    pub record: PoolRecord,
-    pub doc: PoolDoc,
+    pub record: Arc<PoolRecord>,
+    pub doc: Arc<PoolDoc>,
+}
+
+impl Pool {
+    /// The settings to change (copied first if another holder shares them).
+    pub(crate) fn doc_mut(&mut self) -> &mut PoolDoc {
+        Arc::make_mut(&mut self.doc)
+    }
+
+    pub(crate) fn record_mut(&mut self) -> &mut PoolRecord {
+        Arc::make_mut(&mut self.record)
+    }
 }
 
 impl Idp {
+    /// The pool by id. Asks the store for the pool's version first and reuses the copy
+    /// parsed at that version, so a token check does not read and parse the settings.
     pub(crate) async fn load_pool(&self, id: &str) -> IdpResult<Pool> {
+        let version = self.store.get_pool_version(id).await?;
+        self.pool_at(id, version).await
+    }
+
+    /// The pool at the `(version, created_ms)` the store just reported (`None`: no such pool).
+    pub(crate) async fn pool_at(&self, id: &str, version: Option<(i64, i64)>) -> IdpResult<Pool> {
+        let version = version.ok_or_else(|| IdpError::PoolNotFound(id.into()))?;
+        if let Some(pool) = self.pools.get(id, version) {
+            return Ok(pool);
+        }
         let record = self.store.get_pool(id).await?.ok_or_else(|| IdpError::PoolNotFound(id.into()))?;
+        self.pool_of(record)
+    }
+
+    /// The pool a stored row describes, parsed unless this process already parsed it.
+    pub(crate) fn pool_of(&self, record: PoolRecord) -> IdpResult<Pool> {
+        if let Some(pool) = self.pools.get(&record.id, (record.version, record.created_ms)) {
+            return Ok(pool);
+        }
         let doc = serde_json::from_str(&record.config).map_err(internal)?;
-        Ok(Pool { record, doc })
+        let pool = Pool { record: Arc::new(record), doc: Arc::new(doc) };
+        self.pools.put(&pool);
+        Ok(pool)
     }
 
     pub(crate) async fn save_pool(&self, mut pool: Pool) -> IdpResult<Pool> {
-        pool.record.config = serde_json::to_string(&pool.doc).map_err(internal)?;
-        pool.record.version += 1;
-        pool.record.updated_ms = self.now_ms();
+        let config = serde_json::to_string(&*pool.doc).map_err(internal)?;
+        let now = self.now_ms();
+        let record = pool.record_mut();
+        record.config = config;
+        record.version += 1;
+        record.updated_ms = now;
         self.store.update_pool(&pool.record).await?;
+        self.pools.put(&pool);
         Ok(pool)
     }
 
@@ -64,7 +103,7 @@ impl Idp {
                 other => break other?,
             }
         }
-        let pool = Pool { record, doc };
+        let pool = Pool { record: Arc::new(record), doc: Arc::new(doc) };
         Ok(CreateUserPoolResponse { user_pool: Some(self.describe(&pool).await?) })
     }
 
@@ -76,9 +115,9 @@ impl Idp {
     pub async fn update_user_pool(&self, req: UpdateUserPoolRequest) -> IdpResult<UpdateUserPoolResponse> {
         let mut pool = self.load_pool(req.user_pool_id.as_deref().unwrap_or_default()).await?;
         if let Some(name) = &req.pool_name {
-            pool.record.name = name.clone();
+            pool.record_mut().name = name.clone();
         }
-        settings_of_update(req).apply(&mut pool.doc.pool)?;
+        settings_of_update(req).apply(&mut pool.doc_mut().pool)?;
         self.save_pool(pool).await?;
         Ok(UpdateUserPoolResponse {})
     }
@@ -120,7 +159,7 @@ impl Idp {
         req: AddCustomAttributesRequest,
     ) -> IdpResult<AddCustomAttributesResponse> {
         let mut pool = self.load_pool(req.user_pool_id.as_deref().unwrap_or_default()).await?;
-        let schema = pool.doc.pool.schema_attributes.get_or_insert_with(Vec::new);
+        let schema = pool.doc_mut().pool.schema_attributes.get_or_insert_with(Vec::new);
         schema::add_custom(schema, req.custom_attributes.as_deref().unwrap_or_default())?;
         self.save_pool(pool).await?;
         Ok(AddCustomAttributesResponse {})
@@ -146,7 +185,7 @@ impl Idp {
         req: SetUserPoolMfaConfigRequest,
     ) -> IdpResult<SetUserPoolMfaConfigResponse> {
         let mut pool = self.load_pool(req.user_pool_id.as_deref().unwrap_or_default()).await?;
-        let mut mfa = pool.doc.mfa.take().unwrap_or_default();
+        let mut mfa = pool.doc_mut().mfa.take().unwrap_or_default();
         // Like Cognito, a factor configuration omitted from the request is left as it was.
         mfa.sms = req.sms_mfa_configuration.or(mfa.sms);
         mfa.software_token = req.software_token_mfa_configuration.or(mfa.software_token);
@@ -157,11 +196,11 @@ impl Idp {
         if mode != "OFF" && !any_factor_enabled(&mfa, &pool.doc) {
             return Err(invalid("At least one MFA factor must be enabled when MfaConfiguration is ON or OPTIONAL."));
         }
-        pool.doc.pool.mfa_configuration = Some(mode.clone());
+        pool.doc_mut().pool.mfa_configuration = Some(mode.clone());
         if let Some(sms) = &mfa.sms {
-            pool.doc.pool.sms_authentication_message = sms.sms_authentication_message.clone();
+            pool.doc_mut().pool.sms_authentication_message = sms.sms_authentication_message.clone();
         }
-        pool.doc.mfa = Some(mfa.clone());
+        pool.doc_mut().mfa = Some(mfa.clone());
         self.save_pool(pool).await?;
         Ok(SetUserPoolMfaConfigResponse {
             sms_mfa_configuration: mfa.sms,
@@ -183,7 +222,7 @@ impl Idp {
             .collect();
         header.push("cognito:mfa_enabled".into());
         header.push("cognito:username".into());
-        Ok(GetCSVHeaderResponse { user_pool_id: Some(pool.record.id), csv_header: Some(header) })
+        Ok(GetCSVHeaderResponse { user_pool_id: Some(pool.record.id.clone()), csv_header: Some(header) })
     }
 
     /// The pool an ARN names; an ARN of another account or region names nothing here.
@@ -202,8 +241,8 @@ impl Idp {
 
     pub async fn tag_resource(&self, req: TagResourceRequest) -> IdpResult<TagResourceResponse> {
         let mut pool = self.pool_of_arn(req.resource_arn.as_deref()).await?;
-        pool.doc.tags().extend(req.tags.unwrap_or_default());
-        if pool.doc.tags().len() > 50 {
+        pool.doc_mut().tags().extend(req.tags.unwrap_or_default());
+        if pool.doc_mut().tags().len() > 50 {
             return Err(invalid("A resource can have at most 50 tags."));
         }
         self.save_pool(pool).await?;
@@ -213,7 +252,7 @@ impl Idp {
     pub async fn untag_resource(&self, req: UntagResourceRequest) -> IdpResult<UntagResourceResponse> {
         let mut pool = self.pool_of_arn(req.resource_arn.as_deref()).await?;
         for key in req.tag_keys.unwrap_or_default() {
-            pool.doc.tags().remove(&key);
+            pool.doc_mut().tags().remove(&key);
         }
         self.save_pool(pool).await?;
         Ok(UntagResourceResponse {})

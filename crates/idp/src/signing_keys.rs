@@ -46,6 +46,11 @@ impl PoolDoc {
         self.keys.iter().filter(|k| k.key_use == key_use && k.retired_ms.is_none()).max_by_key(|k| k.created_ms)
     }
 
+    /// Whether the JWKS still lists the key `kid` for `key_use`.
+    pub(crate) fn publishes(&self, kid: &str, key_use: KeyUse, now_ms: i64) -> bool {
+        self.published(now_ms).any(|k| k.kid == kid && k.key_use == key_use)
+    }
+
     fn published(&self, now_ms: i64) -> impl Iterator<Item = &PoolKey> {
         self.keys.iter().filter(move |k| {
             k.key_use != KeyUse::Certificate && k.retired_ms.is_none_or(|r| now_ms - r < RETIRED_KEY_PUBLISHED_MS)
@@ -78,7 +83,7 @@ impl Idp {
             }
             for key_use in missing {
                 let key = self.new_key(&pool.record.id, key_use).await?;
-                pool.doc.keys.push(key);
+                pool.doc_mut().keys.push(key);
             }
             // Another node may have created keys at the same time: keep whichever was saved.
             match self.save_pool(pool).await {
@@ -108,14 +113,15 @@ impl Idp {
     pub async fn rotate_keys(&self, pool_id: &str) -> IdpResult<Vec<String>> {
         let mut pool = self.load_pool(pool_id).await?;
         let now = self.now_ms();
-        for key in pool.doc.keys.iter_mut().filter(|k| k.key_use != KeyUse::Certificate && k.retired_ms.is_none()) {
+        for key in pool.doc_mut().keys.iter_mut().filter(|k| k.key_use != KeyUse::Certificate && k.retired_ms.is_none())
+        {
             key.retired_ms = Some(now);
         }
         let mut kids = Vec::new();
         for key_use in [KeyUse::Id, KeyUse::Access] {
             let key = self.new_key(pool_id, key_use).await?;
             kids.push(key.kid.clone());
-            pool.doc.keys.push(key);
+            pool.doc_mut().keys.push(key);
         }
         self.save_pool(pool).await?;
         Ok(kids)

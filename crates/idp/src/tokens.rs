@@ -224,22 +224,33 @@ impl Idp {
 
     /// Verifies an access token for the user-pool API and returns its pool, user and claims.
     /// Signature first (keys of the pool its issuer names, so no pool accepts another's
-    /// tokens), then expiry, scope, revocation and the user's state.
+    /// tokens; a token already verified here is known by its digest and spares the RSA
+    /// check), then expiry, scope, revocation and the user's state.
     pub(crate) async fn authenticate(&self, token: &str) -> IdpResult<(Pool, User, AccessClaims)> {
         let invalid = || IdpError::NotAuthorized("Invalid Access Token".into());
         let parsed = cognate_crypto::jws::parse(token).map_err(|_| invalid())?;
         let claims: AccessClaims = serde_json::from_slice(&parsed.payload).map_err(|_| invalid())?;
         let prefix = format!("{}/", self.settings.public_url);
         let pool_id = claims.iss.strip_prefix(&prefix).filter(|p| !p.contains('/')).ok_or_else(invalid)?;
-        let pool = match self.load_pool(pool_id).await {
+        // One read for the pool's version, the family and the user; each is judged below in
+        // the order Cognito reports them, after the signature.
+        let check = self.store.access_check(pool_id, claims.origin_jti.as_deref(), &claims.sub).await?;
+        let pool = match self.pool_at(pool_id, check.pool_version).await {
             Ok(p) => p,
             Err(IdpError::PoolNotFound(_)) => return Err(invalid()),
             Err(e) => return Err(e),
         };
         let kid = parsed.kid.as_deref().ok_or_else(invalid)?;
-        let key = self.verification_key(&pool, kid, KeyUse::Access)?.ok_or_else(invalid)?;
-        if !parsed.verify_rs256(&key) || claims.token_use != "access" {
+        if claims.token_use != "access" || !pool.doc.publishes(kid, KeyUse::Access, self.now_ms()) {
             return Err(invalid());
+        }
+        let digest = cognate_crypto::sha256(token.as_bytes());
+        if self.verified.kid_of(&digest).as_deref() != Some(kid) {
+            let key = self.verification_key(&pool, kid, KeyUse::Access)?.ok_or_else(invalid)?;
+            if !parsed.verify_rs256(&key) {
+                return Err(invalid());
+            }
+            self.verified.remember(digest, kid);
         }
         if claims.exp <= self.now_ms() / 1000 {
             return Err(IdpError::NotAuthorized("Access Token has expired".into()));
@@ -247,16 +258,10 @@ impl Idp {
         if !claims.scope.split(' ').any(|s| s == ADMIN_SCOPE) {
             return Err(IdpError::NotAuthorized("Access Token does not have required scopes".into()));
         }
-        if let Some(jti) = &claims.origin_jti
-            && self.store.get_family(jti).await?.is_none_or(|f| f.revoked)
-        {
+        if claims.origin_jti.is_some() && check.family.is_none_or(|f| f.revoked) {
             return Err(IdpError::NotAuthorized("Access Token has been revoked".into()));
         }
-        let record = self
-            .store
-            .get_user(&pool.record.id, &claims.sub)
-            .await?
-            .ok_or(IdpError::NotAuthorized("User does not exist.".into()))?;
+        let record = check.user.ok_or(IdpError::NotAuthorized("User does not exist.".into()))?;
         if !record.enabled {
             return Err(IdpError::NotAuthorized("User is disabled.".into()));
         }
