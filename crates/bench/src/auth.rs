@@ -388,8 +388,8 @@ fn target_row(m: &Measured, floor: &Floor) -> Option<Vec<String>> {
                 verdict(share >= 0.9),
             ])
         }
-        Kind::Refresh => total_target(m, "refresh ≥ 1,000/s", 1_000.0),
-        Kind::GetUser => total_target(m, "GetUser ≥ 15,000/s", 15_000.0),
+        Kind::Refresh => core_target(m, "refresh ≥ 1,000/s on one core", 1_000.0),
+        Kind::GetUser => core_target(m, "GetUser ≥ 15,000/s on one core", 15_000.0),
         Kind::SignUp => None,
         Kind::Srp => {
             let (callers, r, _) = best_server_per_core(m)?;
@@ -407,9 +407,16 @@ fn target_row(m: &Measured, floor: &Floor) -> Option<Vec<String>> {
     }
 }
 
-fn total_target(m: &Measured, label: &str, target: f64) -> Option<Vec<String>> {
-    let (callers, r) = best_total(m)?;
-    Some(vec![label.into(), format!("{}/s ({})", rate(r), requesters(callers)), verdict(r >= target)])
+/// Judged per server core (the "on one core"); the whole machine's best throughput,
+/// requesters sharing it, is shown beside.
+fn core_target(m: &Measured, label: &str, target: f64) -> Option<Vec<String>> {
+    let (callers, r, _) = best_server_per_core(m)?;
+    let total = best_total(m).map_or("?".into(), |(c, t)| format!("{}/s ({})", rate(t), requesters(c)));
+    Some(vec![
+        label.into(),
+        format!("{}/s per server core ({}); whole machine {total}", rate(r), requesters(callers)),
+        verdict(r >= target),
+    ])
 }
 
 fn requesters(n: usize) -> String {
