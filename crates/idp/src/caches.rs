@@ -4,6 +4,7 @@
 //! signature only spares the RSA check, never the expiry, revocation and user checks.
 
 use crate::pools::Pool;
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -22,21 +23,21 @@ struct Recent<K, V> {
     previous: HashMap<K, V>,
 }
 
-impl<K: Hash + Eq, V: Clone> Recent<K, V> {
+impl<K: Hash + Eq, V> Recent<K, V> {
     fn new(capacity: usize) -> Self {
         Recent { capacity, current: HashMap::new(), previous: HashMap::new() }
     }
 
-    fn get(&mut self, key: &K) -> Option<V>
+    fn get<Q>(&mut self, key: &Q) -> Option<&V>
     where
-        K: Clone,
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        if let Some(v) = self.current.get(key) {
-            return Some(v.clone());
+        if !self.current.contains_key(key) {
+            let v = self.previous.remove(key)?;
+            self.insert(key.to_owned(), v);
         }
-        let v = self.previous.remove(key)?;
-        self.insert(key.clone(), v.clone());
-        Some(v)
+        self.current.get(key)
     }
 
     fn insert(&mut self, key: K, value: V) {
@@ -59,8 +60,9 @@ impl Default for PoolCache {
 
 impl PoolCache {
     pub(crate) fn get(&self, id: &str, version: (i64, i64)) -> Option<Pool> {
-        let pool = self.0.lock().ok()?.get(&id.to_string())?;
-        ((pool.record.version, pool.record.created_ms) == version).then_some(pool)
+        let mut cache = self.0.lock().ok()?;
+        let pool = cache.get(id)?;
+        ((pool.record.version, pool.record.created_ms) == version).then(|| pool.clone())
     }
 
     pub(crate) fn put(&self, pool: &Pool) {
@@ -82,8 +84,9 @@ impl Default for VerifiedTokens {
 }
 
 impl VerifiedTokens {
-    pub(crate) fn kid_of(&self, digest: &[u8; 32]) -> Option<String> {
-        self.0.lock().ok()?.get(digest)
+    /// Whether this token's signature was verified with `kid`.
+    pub(crate) fn verified_with(&self, digest: &[u8; 32], kid: &str) -> bool {
+        self.0.lock().is_ok_and(|mut cache| cache.get(digest).is_some_and(|k| k == kid))
     }
 
     pub(crate) fn remember(&self, digest: [u8; 32], kid: &str) {
@@ -103,10 +106,10 @@ mod tests {
         r.insert(1, "a");
         r.insert(2, "b");
         r.insert(3, "c"); // generation turns: 1 and 2 move to previous
-        assert_eq!(r.get(&1), Some("a")); // and back
+        assert_eq!(r.get(&1), Some(&"a")); // and back
         r.insert(4, "d"); // turns again: 3 and 1 previous, 2 forgotten
         assert_eq!(r.get(&2), None);
-        assert_eq!(r.get(&3), Some("c"));
+        assert_eq!(r.get(&3), Some(&"c"));
         assert!(r.current.len() + r.previous.len() <= 4);
     }
 }

@@ -246,14 +246,8 @@ impl Idp {
         if (at - self.now_ms()).abs() > MAX_SKEW_MS {
             return Err(incorrect_credentials());
         }
-        let signature = responses
-            .get("PASSWORD_CLAIM_SIGNATURE")
-            .and_then(|s| B64.decode(s).ok())
-            .ok_or_else(incorrect_credentials)?;
-        let block = responses
-            .get("PASSWORD_CLAIM_SECRET_BLOCK")
-            .and_then(|s| B64.decode(s).ok())
-            .ok_or_else(incorrect_credentials)?;
+        let decoded = |name| responses.get(name).and_then(|s| B64.decode(s).ok()).ok_or_else(incorrect_credentials);
+        let (signature, block) = (decoded("PASSWORD_CLAIM_SIGNATURE")?, decoded("PASSWORD_CLAIM_SECRET_BLOCK")?);
         let b: [u8; 32] = self
             .master_key
             .open("srp-ephemeral", &srp_state.sealed_b)

@@ -241,18 +241,19 @@ impl Idp {
             Err(e) => return Err(e),
         };
         let kid = parsed.kid.as_deref().ok_or_else(invalid)?;
-        if claims.token_use != "access" || !pool.doc.publishes(kid, KeyUse::Access, self.now_ms()) {
+        let now_ms = self.now_ms();
+        if claims.token_use != "access" || !pool.doc.publishes(kid, KeyUse::Access, now_ms) {
             return Err(invalid());
         }
         let digest = cognate_crypto::sha256(token.as_bytes());
-        if self.verified.kid_of(&digest).as_deref() != Some(kid) {
+        if !self.verified.verified_with(&digest, kid) {
             let key = self.verification_key(&pool, kid, KeyUse::Access)?.ok_or_else(invalid)?;
             if !parsed.verify_rs256(&key) {
                 return Err(invalid());
             }
             self.verified.remember(digest, kid);
         }
-        if claims.exp <= self.now_ms() / 1000 {
+        if claims.exp <= now_ms / 1000 {
             return Err(IdpError::NotAuthorized("Access Token has expired".into()));
         }
         if !claims.scope.split(' ').any(|s| s == ADMIN_SCOPE) {

@@ -517,10 +517,7 @@ macro_rules! sql_store {
                     return fast.transaction(|r| {
                         Ok(AccessCheck {
                             pool_version: r.one(POOL_VERSION_SQL, &[&pool_id], fast::version)?,
-                            family: match origin_jti {
-                                Some(jti) => r.one(FAMILY_SQL, &[&jti], fast::family)?,
-                                None => None,
-                            },
+                            family: origin_jti.map(|jti| r.one(FAMILY_SQL, &[&jti], fast::family)).transpose()?.flatten(),
                             user: r.one(USER_SQL, &[&pool_id, &sub], fast::user)?,
                         })
                     });
