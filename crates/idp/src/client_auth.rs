@@ -169,7 +169,7 @@ impl Idp {
         self.app_client_of(record)
     }
 
-    fn app_client_of(&self, record: ClientRecord) -> IdpResult<AppClient> {
+    pub(crate) fn app_client_of(&self, record: ClientRecord) -> IdpResult<AppClient> {
         let doc: ClientDoc = serde_json::from_str(&record.config).map_err(internal)?;
         let secrets = self.client_secrets(&record, &doc)?;
         Ok(AppClient { record, doc, secrets })

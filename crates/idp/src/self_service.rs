@@ -10,11 +10,9 @@ use cognate_wire::idp::types::*;
 
 impl Idp {
     pub async fn get_user(&self, req: GetUserRequest) -> IdpResult<GetUserResponse> {
-        let (pool, user, claims) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
-        let client = match claims.client_id.as_deref() {
-            Some(id) => self.client_in(&pool, id).await.ok(),
-            None => None,
-        };
+        let access = self.check_access(req.access_token.as_deref().unwrap_or_default(), true).await?;
+        let user = access.user;
+        let client = access.client.and_then(|record| self.app_client_of(record).ok());
         let attributes = user
             .attribute_list(None)
             .into_iter()

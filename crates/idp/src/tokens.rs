@@ -9,7 +9,7 @@ use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::internal};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use cognate_store::{GroupRecord, RefreshTokenRecord, TokenFamily};
+use cognate_store::{ClientRecord, GroupRecord, RefreshTokenRecord, TokenFamily};
 use cognate_wire::idp::types::AuthenticationResultType;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -227,6 +227,13 @@ impl Idp {
     /// tokens; a token already verified here is known by its digest and spares the RSA
     /// check), then expiry, scope, revocation and the user's state.
     pub(crate) async fn authenticate(&self, token: &str) -> IdpResult<(Pool, User, AccessClaims)> {
+        let access = self.check_access(token, false).await?;
+        Ok((access.pool, access.user, access.claims))
+    }
+
+    /// [`Self::authenticate`], also reading the token's app client (in the same read as the
+    /// rest) when `with_client`.
+    pub(crate) async fn check_access(&self, token: &str, with_client: bool) -> IdpResult<Access> {
         let invalid = || IdpError::NotAuthorized("Invalid Access Token".into());
         let parsed = cognate_crypto::jws::parse(token).map_err(|_| invalid())?;
         let claims: AccessClaims = serde_json::from_slice(&parsed.payload).map_err(|_| invalid())?;
@@ -234,7 +241,8 @@ impl Idp {
         let pool_id = claims.iss.strip_prefix(&prefix).filter(|p| !p.contains('/')).ok_or_else(invalid)?;
         // One read for the pool's version, the family and the user; each is judged below in
         // the order Cognito reports them, after the signature.
-        let check = self.store.access_check(pool_id, claims.origin_jti.as_deref(), &claims.sub).await?;
+        let client_id = claims.client_id.as_deref().filter(|_| with_client);
+        let check = self.store.access_check(pool_id, client_id, claims.origin_jti.as_deref(), &claims.sub).await?;
         let pool = match self.pool_at(pool_id, check.pool_version).await {
             Ok(p) => p,
             Err(IdpError::PoolNotFound(_)) => return Err(invalid()),
@@ -266,8 +274,18 @@ impl Idp {
         if !record.enabled {
             return Err(IdpError::NotAuthorized("User is disabled.".into()));
         }
-        Ok((pool, User::from_record(record)?, claims))
+        let client = check.client.filter(|c| c.pool_id == pool.record.id);
+        Ok(Access { pool, user: User::from_record(record)?, claims, client })
     }
+}
+
+/// A valid access token: its pool, user and claims, and its app client when it was asked for
+/// and still exists in the pool.
+pub(crate) struct Access {
+    pub pool: Pool,
+    pub user: User,
+    pub claims: AccessClaims,
+    pub client: Option<ClientRecord>,
 }
 
 struct Common<'a> {

@@ -102,10 +102,15 @@ macro_rules! refresh_record {
 
 /// A point read: served by the backend's inline reader when it has one (SQLite's
 /// [`crate::sqlite::FastReader`]), else by sqlx on the reader pool.
+/// `$fast_sql`, when given, is the inline reader's own spelling of the query (SQLite-only
+/// syntax such as `INDEXED BY`).
 macro_rules! point_read {
-    ($self:ident, $sql:expr, [$($param:expr),*], $fast:path, $slow:ident) => {{
+    ($self:ident, $sql:expr, [$($param:expr),*], $fast:path, $slow:ident) => {
+        point_read!($self, $sql, $sql, [$($param),*], $fast, $slow)
+    };
+    ($self:ident, $sql:expr, $fast_sql:expr, [$($param:expr),*], $fast:path, $slow:ident) => {{
         if let Some(fast) = $self.fast_reader() {
-            return fast.one($sql, &[$(&$param as &dyn rusqlite::ToSql),*], $fast);
+            return fast.one($fast_sql, &[$(&$param as &dyn rusqlite::ToSql),*], $fast);
         }
         let row = sqlx::query($sql)$(.bind($param))*.fetch_optional($self.reader()).await.map_err(backend)?;
         row.as_ref().map($slow).transpose().map_err(backend)
@@ -122,6 +127,7 @@ macro_rules! sql_store {
         const POOL_VERSION_SQL: &str = "SELECT version, created_ms FROM pools WHERE id = $1";
         const USER_SQL: &str = "SELECT * FROM users WHERE pool_id = $1 AND sub = $2";
         const FAMILY_SQL: &str = "SELECT * FROM token_families WHERE origin_jti = $1";
+        const CLIENT_SQL: &str = "SELECT * FROM clients WHERE client_id = $1";
 
 
         fn backend(e: sqlx::Error) -> StoreError {
@@ -216,7 +222,7 @@ macro_rules! sql_store {
             }
 
             async fn get_pool_version(&self, id: &str) -> StoreResult<Option<(i64, i64)>> {
-                point_read!(self, POOL_VERSION_SQL, [id], fast::version, version_row)
+                point_read!(self, POOL_VERSION_SQL, fast::POOL_VERSION_SQL, [id], fast::version, version_row)
             }
 
             async fn update_pool(&self, p: &PoolRecord) -> StoreResult<()> {
@@ -268,7 +274,7 @@ macro_rules! sql_store {
             }
 
             async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
-                point_read!(self, "SELECT * FROM clients WHERE client_id = $1", [client_id], fast::client, client_row)
+                point_read!(self, CLIENT_SQL, [client_id], fast::client, client_row)
             }
 
             async fn get_client_and_pool(&self, client_id: &str) -> StoreResult<Option<(ClientRecord, PoolRecord)>> {
@@ -512,11 +518,18 @@ macro_rules! sql_store {
                 point_read!(self, FAMILY_SQL, [origin_jti], fast::family, family_row)
             }
 
-            async fn access_check(&self, pool_id: &str, origin_jti: Option<&str>, sub: &str) -> StoreResult<AccessCheck> {
+            async fn access_check(
+                &self,
+                pool_id: &str,
+                client_id: Option<&str>,
+                origin_jti: Option<&str>,
+                sub: &str,
+            ) -> StoreResult<AccessCheck> {
                 if let Some(fast) = self.fast_reader() {
                     return fast.transaction(|r| {
                         Ok(AccessCheck {
-                            pool_version: r.one(POOL_VERSION_SQL, &[&pool_id], fast::version)?,
+                            pool_version: r.one(fast::POOL_VERSION_SQL, &[&pool_id], fast::version)?,
+                            client: client_id.map(|id| r.one(CLIENT_SQL, &[&id], fast::client)).transpose()?.flatten(),
                             family: origin_jti.map(|jti| r.one(FAMILY_SQL, &[&jti], fast::family)).transpose()?.flatten(),
                             user: r.one(USER_SQL, &[&pool_id, &sub], fast::user)?,
                         })
@@ -524,6 +537,10 @@ macro_rules! sql_store {
                 }
                 Ok(AccessCheck {
                     pool_version: self.get_pool_version(pool_id).await?,
+                    client: match client_id {
+                        Some(id) => self.get_client(id).await?,
+                        None => None,
+                    },
                     family: match origin_jti {
                         Some(jti) => self.get_family(jti).await?,
                         None => None,

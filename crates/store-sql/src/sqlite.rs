@@ -173,6 +173,12 @@ pub(crate) mod records {
     use cognate_store::*;
     use rusqlite::{Result, Row};
 
+    /// A pool's version from the covering index (migration 0003). SQLite's planner prefers
+    /// the primary key, whose rows carry the pool's settings in overflow pages that it reads
+    /// from the file on every call; naming the index keeps the check to one small page.
+    pub(crate) const POOL_VERSION_SQL: &str =
+        "SELECT version, created_ms FROM pools INDEXED BY pools_version WHERE id = $1";
+
     pub(crate) fn pool(r: &Row<'_>) -> Result<PoolRecord> {
         Ok(pool_record!(r.get, ""))
     }

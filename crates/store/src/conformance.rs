@@ -35,7 +35,7 @@ pub const CHECKS: &[Check] = &[
     check!(user_updates_are_versioned),
     check!(list_users_filters_and_pages),
     check!(token_families_and_refresh_tokens),
-    check!(access_check_reads_pool_family_and_user),
+    check!(access_check_reads_pool_client_family_and_user),
     check!(sessions_are_single_use),
 ];
 
@@ -271,7 +271,7 @@ async fn list_users_filters_and_pages(s: &dyn Store, p: String) -> Result<(), St
     Ok(())
 }
 
-async fn access_check_reads_pool_family_and_user(s: &dyn Store, p: String) -> Result<(), String> {
+async fn access_check_reads_pool_client_family_and_user(s: &dyn Store, p: String) -> Result<(), String> {
     let pool_id = format!("{p}_k");
     let rec = pool(&pool_id);
     s.insert_pool(&rec).await.map_err(err)?;
@@ -287,16 +287,28 @@ async fn access_check_reads_pool_family_and_user(s: &dyn Store, p: String) -> Re
         expires_ms: 10,
     };
     s.insert_family(&family).await.map_err(err)?;
-    let check = s.access_check(&pool_id, Some(&jti), &u.sub).await.map_err(err)?;
+    let client = ClientRecord {
+        pool_id: pool_id.clone(),
+        client_id: format!("{p}-kc"),
+        name: "web".into(),
+        created_ms: 1,
+        updated_ms: 1,
+        config: "{}".into(),
+        version: 1,
+    };
+    s.insert_client(&client).await.map_err(err)?;
+    let check = s.access_check(&pool_id, Some(&client.client_id), Some(&jti), &u.sub).await.map_err(err)?;
     ensure!(check.pool_version == Some((rec.version, rec.created_ms)));
+    ensure!(check.client == Some(client.clone()));
     ensure!(check.family == Some(family.clone()));
     ensure!(check.user.as_ref().map(|r| &r.username) == Some(&u.username));
     s.revoke_family(&jti).await.map_err(err)?;
-    let check = s.access_check(&pool_id, Some(&jti), &u.sub).await.map_err(err)?;
-    ensure!(check.family.is_some_and(|f| f.revoked));
-    let check = s.access_check(&pool_id, None, "nobody").await.map_err(err)?;
-    ensure!(check.family.is_none() && check.user.is_none() && check.pool_version.is_some());
-    let check = s.access_check(&format!("{p}_none"), Some(&format!("{p}-none")), &u.sub).await.map_err(err)?;
+    let check = s.access_check(&pool_id, None, Some(&jti), &u.sub).await.map_err(err)?;
+    ensure!(check.family.is_some_and(|f| f.revoked) && check.client.is_none());
+    let check = s.access_check(&pool_id, Some("no-such-client"), None, "nobody").await.map_err(err)?;
+    ensure!(check.client.is_none() && check.family.is_none() && check.user.is_none() && check.pool_version.is_some());
+    let none = format!("{p}-none");
+    let check = s.access_check(&format!("{p}_none"), Some(&none), Some(&none), &u.sub).await.map_err(err)?;
     ensure!(check.pool_version.is_none() && check.family.is_none() && check.user.is_none());
     Ok(())
 }

@@ -119,9 +119,15 @@ pub trait TokenStore: Send + Sync {
     /// Marks a token superseded by rotation at `at_ms`, unless it already was.
     async fn mark_refresh_replaced(&self, token_hash: &str, at_ms: i64) -> StoreResult<()>;
     /// What checking an access token reads, in one read transaction where the backend
-    /// allows it: the pool's version (as `get_pool_version`), the token's family when it
-    /// names one, and the user.
-    async fn access_check(&self, pool_id: &str, origin_jti: Option<&str>, sub: &str) -> StoreResult<AccessCheck>;
+    /// allows it: the pool's version (as `get_pool_version`), the app client when asked
+    /// for (`client_id`), the token's family when it names one, and the user.
+    async fn access_check(
+        &self,
+        pool_id: &str,
+        client_id: Option<&str>,
+        origin_jti: Option<&str>,
+        sub: &str,
+    ) -> StoreResult<AccessCheck>;
 }
 
 #[async_trait]

@@ -103,6 +103,7 @@ pub struct TokenFamily {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessCheck {
     pub pool_version: Option<(i64, i64)>,
+    pub client: Option<ClientRecord>,
     pub family: Option<TokenFamily>,
     pub user: Option<UserRecord>,
 }
