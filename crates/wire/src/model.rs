@@ -87,6 +87,51 @@ struct Compiled {
     regex: Regex,
     /// A trailing `(?<!c)` lookbehind, which the `regex` crate lacks, checked by hand.
     forbidden_suffix: Option<char>,
+    /// Set when the pattern is one character class repeated (`[...]+` or `[...]*`), the
+    /// shape of most token, id and name patterns.
+    ascii: Option<AsciiClass>,
+}
+
+/// The ASCII characters a repeated class admits, read off the compiled regex itself (one
+/// single-character match per character), so an ASCII value is checked by table lookup with
+/// exactly the regex's answer. Values with other characters still go to the regex.
+struct AsciiClass {
+    allowed: [bool; 128],
+    empty_ok: bool,
+}
+
+impl AsciiClass {
+    fn of(body: &str, regex: &Regex) -> Option<AsciiClass> {
+        let (class, empty_ok) = match (body.strip_suffix("]+"), body.strip_suffix("]*")) {
+            (Some(c), _) => (c, false),
+            (_, Some(c)) => (c, true),
+            _ => return None,
+        };
+        let inner = class.strip_prefix('[')?;
+        // Only a flat class: no nested or closing brackets except escaped ones.
+        let mut escaped = false;
+        for c in inner.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '[' | ']' => return None,
+                _ => {}
+            }
+        }
+        if escaped {
+            return None;
+        }
+        let mut allowed = [false; 128];
+        let mut buf = [0u8; 4];
+        for (b, slot) in allowed.iter_mut().enumerate() {
+            *slot = regex.is_match(char::from(b as u8).encode_utf8(&mut buf));
+        }
+        Some(AsciiClass { allowed, empty_ok })
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        (self.empty_ok || !value.is_empty()) && value.bytes().all(|b| self.allowed[usize::from(b)])
+    }
 }
 
 static IDP: LazyLock<Model> = LazyLock::new(|| {
@@ -168,7 +213,11 @@ impl Pattern {
     pub fn matches(&self, value: &str) -> Option<bool> {
         let compiled = self.compiled().as_ref()?;
         let suffix_ok = compiled.forbidden_suffix.is_none_or(|c| !value.ends_with(c));
-        Some(suffix_ok && compiled.regex.is_match(value))
+        let matched = match &compiled.ascii {
+            Some(class) if value.is_ascii() => class.matches(value),
+            _ => compiled.regex.is_match(value),
+        };
+        Some(suffix_ok && matched)
     }
 
     fn compiled(&self) -> &Option<Compiled> {
@@ -186,7 +235,8 @@ fn compile_java(java: &str) -> Option<Compiled> {
     let (body, forbidden_suffix) = split_trailing_lookbehind(java);
     let translated = translate_java(body)?;
     let regex = Regex::new(&format!("^(?:{translated})$")).ok()?;
-    Some(Compiled { regex, forbidden_suffix })
+    let ascii = AsciiClass::of(body, &regex);
+    Some(Compiled { regex, forbidden_suffix, ascii })
 }
 
 /// Peels `(?<!c)` (optionally followed by `$`) off the end of a pattern: at the end of a
@@ -452,6 +502,24 @@ mod tests {
             .collect();
         assert!(broken.is_empty(), "untranslatable patterns: {broken:?}");
         assert!(model.shapes().filter(|s| s.pattern.is_some()).count() > 50);
+    }
+
+    /// The table lookup must give the regex's answer for every repeated-class pattern of the
+    /// model, on every ASCII character and on a few longer values.
+    #[test]
+    fn ascii_tables_agree_with_the_regex() {
+        let mut tabled = 0;
+        for pattern in Model::idp().shapes().filter_map(|s| s.pattern.as_ref()) {
+            let Some(compiled) = pattern.compiled() else { continue };
+            let Some(class) = &compiled.ascii else { continue };
+            tabled += 1;
+            let mut values: Vec<String> = (0u8..128).map(|b| char::from(b).to_string()).collect();
+            values.extend(["", "abc", "a b", "A-Za_z.0=9", "us-east-1_abc", "x]y", "+/="].map(String::from));
+            for v in values {
+                assert_eq!(class.matches(&v), compiled.regex.is_match(&v), "{} on {v:?}", pattern.source());
+            }
+        }
+        assert!(tabled > 20, "only {tabled} patterns use the table");
     }
 
     #[test]
