@@ -51,7 +51,7 @@ pub fn router(state: AppState) -> Router {
         .layer(cors())
         .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
         .layer(middleware::from_fn(request_id))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
 async fn health() -> impl IntoResponse {
@@ -71,11 +71,11 @@ fn well_known(result: Result<serde_json::Value, IdpError>) -> Response {
     }
 }
 
-async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+async fn jwks(State(state): State<Arc<AppState>>, Path(pool_id): Path<String>) -> Response {
     well_known(state.idp.jwks(&pool_id).await)
 }
 
-async fn openid_configuration(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+async fn openid_configuration(State(state): State<Arc<AppState>>, Path(pool_id): Path<String>) -> Response {
     well_known(state.idp.openid_configuration(&pool_id).await)
 }
 
@@ -85,7 +85,7 @@ struct Advance {
     advance_seconds: i64,
 }
 
-async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Response {
+async fn advance_clock(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let (Some(clock), Ok(advance)) = (state.test_clock.as_ref(), serde_json::from_slice::<Advance>(&body)) else {
         return ApiError::new("InvalidParameterException", "expected {\"advanceSeconds\": N}").into_response();
     };
@@ -137,7 +137,7 @@ fn cors() -> CorsLayer {
 }
 
 async fn json_api(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
