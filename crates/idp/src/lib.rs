@@ -22,6 +22,7 @@ mod page;
 mod password_policy;
 mod pool_config;
 mod pools;
+mod purge;
 mod schema;
 mod self_service;
 mod sessions;

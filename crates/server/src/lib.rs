@@ -23,6 +23,7 @@ pub struct Running {
     pub idp: Idp,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    purger: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -31,6 +32,7 @@ impl Running {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.purger.abort();
         self.task.await??;
         Ok(())
     }
@@ -93,7 +95,26 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
             })
             .await
     });
-    Ok(Running { addr, public_url, admin, idp, stop: Some(stop), task })
+    let purger = tokio::spawn(purge_periodically(idp.clone()));
+    Ok(Running { addr, public_url, admin, idp, stop: Some(stop), task, purger })
+}
+
+/// How often a server deletes expired sessions, refresh tokens and token families.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Purges at start-up and then every [`PURGE_EVERY`]. Several nodes on one database may all
+/// run it; a failed pass is logged and retried at the next tick.
+async fn purge_periodically(idp: Idp) {
+    let mut ticks = tokio::time::interval(PURGE_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match idp.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions and tokens failed"),
+        }
+    }
 }
 
 /// `cognate serve`: runs until SIGINT or SIGTERM.

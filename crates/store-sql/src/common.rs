@@ -589,6 +589,22 @@ macro_rules! sql_store {
                     .bind(at_ms).bind(token_hash).execute(self.writer()).await.map_err(backend)?;
                 Ok(())
             }
+
+            async fn purge_expired_tokens(&self, before_ms: i64, limit: i64) -> StoreResult<u64> {
+                // Batches keep each write transaction short: SQLite has one writer.
+                let tokens = sqlx::query(
+                    "DELETE FROM refresh_tokens WHERE token_hash IN \
+                     (SELECT token_hash FROM refresh_tokens WHERE expires_ms < $1 LIMIT $2)",
+                )
+                .bind(before_ms).bind(limit).execute(self.writer()).await.map_err(backend)?;
+                let families = sqlx::query(
+                    "DELETE FROM token_families WHERE origin_jti IN \
+                     (SELECT f.origin_jti FROM token_families f WHERE f.expires_ms < $1 \
+                      AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.origin_jti = f.origin_jti) LIMIT $2)",
+                )
+                .bind(before_ms).bind(limit).execute(self.writer()).await.map_err(backend)?;
+                Ok(tokens.rows_affected() + families.rows_affected())
+            }
         }
 
         #[async_trait]
@@ -605,6 +621,15 @@ macro_rules! sql_store {
                 let row = sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1 RETURNING *")
                     .bind(id_hash).fetch_optional(self.writer()).await.map_err(backend)?;
                 row.as_ref().map(session_row).transpose().map_err(backend)
+            }
+
+            async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64> {
+                let done = sqlx::query(
+                    "DELETE FROM auth_sessions WHERE id_hash IN \
+                     (SELECT id_hash FROM auth_sessions WHERE expires_ms < $1 LIMIT $2)",
+                )
+                .bind(before_ms).bind(limit).execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected())
             }
         }
     };

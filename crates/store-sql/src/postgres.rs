@@ -17,6 +17,7 @@ fn migrator() -> Migrator {
         step(1, "init", include_str!("../migrations/postgres/0001_init.sql")),
         step(2, "tokens", include_str!("../migrations/postgres/0002_tokens.sql")),
         step(3, "pool_versions", include_str!("../migrations/postgres/0003_pool_versions.sql")),
+        step(4, "expiry", include_str!("../migrations/postgres/0004_expiry.sql")),
     ])
 }
 

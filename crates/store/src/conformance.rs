@@ -37,6 +37,7 @@ pub const CHECKS: &[Check] = &[
     check!(token_families_and_refresh_tokens),
     check!(access_check_reads_pool_client_family_and_user),
     check!(sessions_are_single_use),
+    check!(purge_removes_only_what_expired),
 ];
 
 /// Runs every check and returns the failures (empty when the backend conforms).
@@ -370,5 +371,71 @@ async fn sessions_are_single_use(s: &dyn Store, p: String) -> Result<(), String>
     s.insert_session(&session).await.map_err(err)?;
     ensure!(s.take_session(&session.id_hash).await.map_err(err)? == Some(session.clone()));
     ensure!(s.take_session(&session.id_hash).await.map_err(err)?.is_none());
+    Ok(())
+}
+
+/// Expiry times here are in 1970, so the purge may also take rows other checks left with tiny
+/// expiry times; those checks ran before this one and are done with them.
+async fn purge_removes_only_what_expired(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_x");
+    let family = |n: &str, expires_ms| TokenFamily {
+        origin_jti: format!("{p}-{n}"),
+        pool_id: pool_id.clone(),
+        client_id: "c".into(),
+        sub: "s".into(),
+        revoked: false,
+        expires_ms,
+    };
+    let token = |n: &str, family: &TokenFamily, expires_ms| RefreshTokenRecord {
+        token_hash: format!("{p}-{n}"),
+        origin_jti: family.origin_jti.clone(),
+        pool_id: pool_id.clone(),
+        created_ms: 1,
+        expires_ms,
+        replaced_ms: None,
+        data: "{}".into(),
+    };
+    // A family whose only token expired; one whose first token expired but a rotated one
+    // has not; one still current.
+    let (gone, rotated, current) = (family("f1", 1_000), family("f2", 1_000), family("f3", 9_000));
+    let (t1, t2a, t2b, t3) = (
+        token("t1", &gone, 1_000),
+        token("t2a", &rotated, 1_000),
+        token("t2b", &rotated, 9_000),
+        token("t3", &current, 9_000),
+    );
+    s.insert_refresh_token(Some(&gone), &t1).await.map_err(err)?;
+    s.insert_refresh_token(Some(&rotated), &t2a).await.map_err(err)?;
+    s.insert_refresh_token(None, &t2b).await.map_err(err)?;
+    s.insert_refresh_token(Some(&current), &t3).await.map_err(err)?;
+    let mut purged = 0;
+    loop {
+        let n = s.purge_expired_tokens(5_000, 1).await.map_err(err)?;
+        purged += n;
+        if n == 0 {
+            break;
+        }
+    }
+    ensure!(purged >= 3);
+    ensure!(s.get_refresh_token(&t1.token_hash).await.map_err(err)?.is_none());
+    ensure!(s.get_refresh_token(&t2a.token_hash).await.map_err(err)?.is_none());
+    ensure!(s.get_family(&gone.origin_jti).await.map_err(err)?.is_none());
+    ensure!(s.get_family(&rotated.origin_jti).await.map_err(err)? == Some(rotated.clone()));
+    ensure!(s.get_refresh_token(&t2b.token_hash).await.map_err(err)? == Some(t2b.clone()));
+    ensure!(s.get_family(&current.origin_jti).await.map_err(err)? == Some(current.clone()));
+    ensure!(s.get_refresh_token(&t3.token_hash).await.map_err(err)? == Some(t3.clone()));
+
+    let session = |n: &str, expires_ms| SessionRecord {
+        id_hash: format!("{p}-{n}"),
+        pool_id: pool_id.clone(),
+        expires_ms,
+        data: "{}".into(),
+    };
+    let (old, live) = (session("s1", 1_000), session("s2", 9_000));
+    s.insert_session(&old).await.map_err(err)?;
+    s.insert_session(&live).await.map_err(err)?;
+    while s.purge_expired_sessions(5_000, 1).await.map_err(err)? > 0 {}
+    ensure!(s.take_session(&old.id_hash).await.map_err(err)?.is_none());
+    ensure!(s.take_session(&live.id_hash).await.map_err(err)? == Some(live));
     Ok(())
 }

@@ -128,6 +128,10 @@ pub trait TokenStore: Send + Sync {
         origin_jti: Option<&str>,
         sub: &str,
     ) -> StoreResult<AccessCheck>;
+    /// Deletes up to `limit` refresh tokens that expired before `before_ms`, then up to
+    /// `limit` families that expired before it and have no refresh token left. Returns how
+    /// many rows went; call again while that is `limit` or more.
+    async fn purge_expired_tokens(&self, before_ms: i64, limit: i64) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -135,6 +139,8 @@ pub trait SessionStore: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// Removes and returns the session: a session can be taken once.
     async fn take_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Deletes up to `limit` sessions that expired before `before_ms`; returns how many went.
+    async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64>;
 }
 
 /// Everything Cognate persists.

@@ -114,3 +114,59 @@ async fn wrong_master_key_is_refused() {
     let err = cognate_server::start(config(&dir), clock).await.err().expect("start must fail");
     assert!(err.to_string().contains("master key does not match"), "{err}");
 }
+
+/// Expired challenge sessions, refresh tokens and token families are deleted, and nothing
+/// that can still be used is: a sign-in's family and refresh token stay for their 30 days
+/// and a day more (an access token may outlive its refresh token by up to a day).
+#[tokio::test]
+async fn expired_sessions_and_tokens_are_purged() {
+    let dir = ScratchDir::new("purge");
+    let clock = manual_clock();
+    let running = cognate_server::start(config(&dir), clock.clone()).await.unwrap();
+    let base = format!("http://{}", running.addr);
+    let admin = |target, body| Call { base: &base, target, body };
+    let (_, _, created) = admin("CreateUserPool", json!({"PoolName": "purge"})).send(Some(at(&clock))).await;
+    let pool_id = created["UserPool"]["Id"].as_str().unwrap().to_owned();
+    let client = json!({"UserPoolId": pool_id, "ClientName": "app",
+        "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]});
+    let (_, _, client) = admin("CreateUserPoolClient", client).send(Some(at(&clock))).await;
+    let client_id = client["UserPoolClient"]["ClientId"].as_str().unwrap().to_owned();
+    for (name, permanent) in [("ann", true), ("bob", false)] {
+        let user = json!({"UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS"});
+        let (status, _, _) = admin("AdminCreateUser", user).send(Some(at(&clock))).await;
+        assert_eq!(status, 200);
+        let password =
+            json!({"UserPoolId": pool_id, "Username": name, "Password": "Passw0rd!", "Permanent": permanent});
+        let (status, _, _) = admin("AdminSetUserPassword", password).send(Some(at(&clock))).await;
+        assert_eq!(status, 200);
+    }
+    let sign_in = |name: &str| {
+        let body = json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id,
+            "AuthParameters": {"USERNAME": name, "PASSWORD": "Passw0rd!"}});
+        Call { base: &base, target: "InitiateAuth", body }
+    };
+    // ann gets tokens (a family and a refresh token); bob a NEW_PASSWORD_REQUIRED session.
+    let (status, _, tokens) = sign_in("ann").send(None).await;
+    assert_eq!(status, 200, "{tokens}");
+    let (status, _, challenge) = sign_in("bob").send(None).await;
+    assert_eq!(challenge["ChallengeName"], "NEW_PASSWORD_REQUIRED", "{status} {challenge}");
+    assert_eq!(running.idp.purge_expired().await.unwrap(), 0);
+
+    // The session (3 minutes by default) expires; the tokens are kept.
+    clock.advance_seconds(10 * 60);
+    assert_eq!(running.idp.purge_expired().await.unwrap(), 1);
+    let refresh = json!({"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": client_id,
+        "AuthParameters": {"REFRESH_TOKEN": tokens["AuthenticationResult"]["RefreshToken"]}});
+    let (status, _, body) = Call { base: &base, target: "InitiateAuth", body: refresh.clone() }.send(None).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Past the refresh token's 30 days, but within the day of grace: still kept.
+    clock.advance_seconds(30 * 86_400);
+    assert_eq!(running.idp.purge_expired().await.unwrap(), 0);
+    clock.advance_seconds(86_400);
+    assert_eq!(running.idp.purge_expired().await.unwrap(), 2, "the refresh token and its family");
+    assert_eq!(running.idp.purge_expired().await.unwrap(), 0);
+    let (status, _, body) = Call { base: &base, target: "InitiateAuth", body: refresh }.send(None).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("NotAuthorizedException")), "{body}");
+    running.shutdown().await.unwrap();
+}
