@@ -237,10 +237,14 @@ impl Idp {
         let invalid = || IdpError::NotAuthorized("Invalid Access Token".into());
         let parsed = cognate_crypto::jws::parse(token).map_err(|_| invalid())?;
         let claims: AccessClaims = serde_json::from_slice(&parsed.payload).map_err(|_| invalid())?;
-        let prefix = format!("{}/", self.settings.public_url);
-        let pool_id = claims.iss.strip_prefix(&prefix).filter(|p| !p.contains('/')).ok_or_else(invalid)?;
-        // One read for the pool's version, the family and the user; each is judged below in
-        // the order Cognito reports them, after the signature.
+        let pool_id = claims
+            .iss
+            .strip_prefix(self.settings.public_url.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .filter(|p| !p.contains('/'))
+            .ok_or_else(invalid)?;
+        // One read for the pool's version, the client (when asked for), the family and the
+        // user; each is judged below in the order Cognito reports them, after the signature.
         let client_id = claims.client_id.as_deref().filter(|_| with_client);
         let check = self.store.access_check(pool_id, client_id, claims.origin_jti.as_deref(), &claims.sub).await?;
         let pool = match self.pool_at(pool_id, check.pool_version).await {

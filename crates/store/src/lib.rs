@@ -139,7 +139,8 @@ pub trait SessionStore: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// Removes and returns the session: a session can be taken once.
     async fn take_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
-    /// Deletes up to `limit` sessions that expired before `before_ms`; returns how many went.
+    /// Deletes up to `limit` sessions that expired before `before_ms`; returns how many went
+    /// (fewer than `limit`: none is left).
     async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64>;
 }
 
