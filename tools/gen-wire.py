@@ -6,7 +6,8 @@ Writes, for each service:
                                         runtime validator reads
   crates/wire/src/<module>/types.rs     serde structs for every structure shape
 
-Usage: python3 tools/gen-wire.py   (needs `pip install botocore`; rerun after a botocore upgrade)
+Usage: python3 tools/gen-wire.py   (needs `pip install botocore==1.44.5`, the pinned version;
+to move to a newer model, change BOTOCORE_VERSION here, in tests/e2e/requirements.txt, and rerun)
 """
 import gzip
 import json
@@ -16,7 +17,10 @@ import re
 import botocore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICES = [("cognito-idp", "2016-04-18", "idp")]
+# The model Cognate is generated from. The generated files are committed, so this only matters
+# when regenerating; a different botocore would silently produce a different API.
+BOTOCORE_VERSION = "1.44.5"
+SERVICES = [("cognito-idp", "2016-04-18", "idp"), ("cognito-identity", "2014-06-30", "identity")]
 # Where botocore's pattern is stricter than the live service's documented behaviour. Each entry
 # names its reason; everything else comes from the model unchanged.
 PATTERN_OVERRIDES = {
@@ -61,7 +65,7 @@ def member_shape(structure, member, shape):
     return shape
 
 
-def compact(model):
+def compact(model, service):
     ops = {}
     for name, op in model["operations"].items():
         ops[name] = {
@@ -83,7 +87,8 @@ def compact(model):
             if k in s:
                 c[k] = s[k]["shape"]
         shapes[name] = c
-    shapes.update(SYNTHETIC_SHAPES)
+    if service == "cognito-idp":
+        shapes.update(SYNTHETIC_SHAPES)
     return {"metadata": {k: model["metadata"][k] for k in ("targetPrefix", "endpointPrefix")},
             "operations": ops, "shapes": shapes}
 
@@ -168,11 +173,14 @@ def ops_enum(model):
 
 
 def main():
+    if botocore.__version__ != BOTOCORE_VERSION:
+        raise SystemExit("tools/gen-wire.py is pinned to botocore %s; found %s (pip install botocore==%s)"
+                         % (BOTOCORE_VERSION, botocore.__version__, BOTOCORE_VERSION))
     for service, version, module in SERVICES:
         model = load(service, version)
         os.makedirs(os.path.join(ROOT, "crates/wire/model"), exist_ok=True)
         with open(os.path.join(ROOT, "crates/wire/model/%s.json" % service), "w") as f:
-            json.dump(compact(model), f, separators=(",", ":"))
+            json.dump(compact(model, service), f, separators=(",", ":"))
             f.write("\n")
         os.makedirs(os.path.join(ROOT, "crates/wire/src", module), exist_ok=True)
         with open(os.path.join(ROOT, "crates/wire/src/%s/types.rs" % module), "w") as f:

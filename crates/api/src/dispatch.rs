@@ -106,9 +106,13 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         Op::UpdateUserPoolClient => run!(update_user_pool_client),
         Op::VerifySoftwareToken => run!(verify_software_token),
         Op::VerifyUserAttribute => run!(verify_user_attribute),
-        Op::AdminDisableProviderForUser
+        Op::AdminDeleteSoftwareToken
+        | Op::AdminDisableProviderForUser
+        | Op::AdminGetUserAuthFactors
         | Op::AdminLinkProviderForUser
         | Op::AdminListUserAuthEvents
+        | Op::AdminListUserSessions
+        | Op::AdminRevokeUserSession
         | Op::AdminUpdateAuthEventFeedback
         | Op::CompleteWebAuthnRegistration
         | Op::CreateIdentityProvider
@@ -117,11 +121,13 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::CreateTerms
         | Op::CreateUserImportJob
         | Op::CreateUserPoolDomain
+        | Op::CreateUserPoolReplica
         | Op::DeleteIdentityProvider
         | Op::DeleteManagedLoginBranding
         | Op::DeleteResourceServer
         | Op::DeleteTerms
         | Op::DeleteUserPoolDomain
+        | Op::DeleteUserPoolReplica
         | Op::DeleteWebAuthnCredential
         | Op::DescribeIdentityProvider
         | Op::DescribeManagedLoginBranding
@@ -129,29 +135,42 @@ pub(crate) async fn idp(idp: &Idp, op: Op, body: serde_json::Value) -> Result<Ve
         | Op::DescribeResourceServer
         | Op::DescribeRiskConfiguration
         | Op::DescribeTerms
+        | Op::DescribeTermsByClient
         | Op::DescribeUserImportJob
         | Op::DescribeUserPoolDomain
+        | Op::GetClientToken
+        | Op::GetDerivedToken
         | Op::GetIdentityProviderByIdentifier
         | Op::GetLogDeliveryConfiguration
+        | Op::GetProvisionedLimit
         | Op::GetUICustomization
         | Op::GetUserAuthFactors
+        | Op::GetUserPoolClientSessionConfiguration
+        | Op::GetUserPoolSessionConfiguration
         | Op::ListIdentityProviders
         | Op::ListResourceServers
         | Op::ListTerms
         | Op::ListUserImportJobs
+        | Op::ListUserPoolReplicas
+        | Op::ListUserSessions
         | Op::ListWebAuthnCredentials
+        | Op::RevokeUserSession
         | Op::SetLogDeliveryConfiguration
         | Op::SetRiskConfiguration
         | Op::SetUICustomization
+        | Op::SetUserPoolClientSessionConfiguration
+        | Op::SetUserPoolSessionConfiguration
         | Op::StartUserImportJob
         | Op::StartWebAuthnRegistration
         | Op::StopUserImportJob
         | Op::UpdateAuthEventFeedback
         | Op::UpdateIdentityProvider
         | Op::UpdateManagedLoginBranding
+        | Op::UpdateProvisionedLimit
         | Op::UpdateResourceServer
         | Op::UpdateTerms
-        | Op::UpdateUserPoolDomain => Err(ApiError::new(
+        | Op::UpdateUserPoolDomain
+        | Op::UpdateUserPoolReplica => Err(ApiError::new(
             "UnsupportedOperationException",
             format!("Cognate does not implement {} yet.", op.name()),
         )),

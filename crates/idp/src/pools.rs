@@ -149,6 +149,7 @@ impl Idp {
                 status: None,
                 creation_date: Some(record.created_ms as f64 / 1000.0),
                 last_modified_date: Some(record.updated_ms as f64 / 1000.0),
+                ..Default::default()
             });
         }
         Ok(ListUserPoolsResponse { user_pools: Some(pools), next_token })

@@ -9,6 +9,14 @@ pub mod idp {
     pub const MODEL_JSON: &str = include_str!("../model/cognito-idp.json");
 }
 
+pub mod identity {
+    //! The `cognito-identity` (identity pools) API.
+    pub mod types;
+
+    /// Compact botocore model of the identity-pool API (see tools/gen-wire.py).
+    pub const MODEL_JSON: &str = include_str!("../model/cognito-identity.json");
+}
+
 pub mod model;
 pub mod validate;
 

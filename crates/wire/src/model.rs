@@ -140,6 +140,8 @@ static IDP: LazyLock<Model> = LazyLock::new(|| {
     Model::parse(crate::idp::MODEL_JSON).unwrap_or_default()
 });
 
+static IDENTITY: LazyLock<Model> = LazyLock::new(|| Model::parse(crate::identity::MODEL_JSON).unwrap_or_default());
+
 impl Model {
     pub fn parse(json: &str) -> Result<Model, serde_json::Error> {
         let raw: RawModel = serde_json::from_str(json)?;
@@ -149,6 +151,11 @@ impl Model {
     /// The `cognito-idp` model, parsed once per process.
     pub fn idp() -> &'static Model {
         &IDP
+    }
+
+    /// The `cognito-identity` model, parsed once per process.
+    pub fn identity() -> &'static Model {
+        &IDENTITY
     }
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {
@@ -470,9 +477,20 @@ mod tests {
         let model = Model::parse(crate::idp::MODEL_JSON).unwrap();
         assert_eq!(model.target_prefix(), "AWSCognitoIdentityProviderService");
         assert_eq!(model.endpoint_prefix(), "cognito-idp");
-        assert!(model.operations().count() > 100);
+        // botocore 1.44.5, the version tools/gen-wire.py is pinned to.
+        assert_eq!(model.operations().count(), 141);
         // The process-wide copy must be the real model, not the empty fallback.
         assert!(Model::idp().operation("ListUsers").is_some());
+    }
+
+    #[test]
+    fn embedded_identity_model_parses() {
+        let model = Model::parse(crate::identity::MODEL_JSON).unwrap();
+        assert_eq!(model.target_prefix(), "AWSCognitoIdentityService");
+        assert_eq!(model.endpoint_prefix(), "cognito-identity");
+        assert_eq!(model.operations().count(), 23);
+        assert!(Model::identity().operation("GetId").unwrap().public);
+        assert!(!Model::identity().operation("CreateIdentityPool").unwrap().public);
     }
 
     #[test]

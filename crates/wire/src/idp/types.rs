@@ -46,6 +46,13 @@ pub struct AccountTakeoverRiskConfigurationType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct AcrLevelConfigType {
+    #[serde(rename = "AcrValue", skip_serializing_if = "Option::is_none")]
+    pub acr_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AddCustomAttributesRequest {
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<String>,
@@ -144,6 +151,19 @@ pub struct AdminCreateUserResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct AdminDeleteSoftwareTokenRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdminDeleteSoftwareTokenResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AdminDeleteUserAttributesRequest {
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<String>,
@@ -232,6 +252,28 @@ pub struct AdminGetDeviceRequest {
 pub struct AdminGetDeviceResponse {
     #[serde(rename = "Device", skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdminGetUserAuthFactorsRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdminGetUserAuthFactorsResponse {
+    #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(rename = "PreferredMfaSetting", skip_serializing_if = "Option::is_none")]
+    pub preferred_mfa_setting: Option<String>,
+    #[serde(rename = "UserMFASettingList", skip_serializing_if = "Option::is_none")]
+    pub user_mfa_setting_list: Option<Vec<String>>,
+    #[serde(rename = "ConfiguredUserAuthFactors", skip_serializing_if = "Option::is_none")]
+    pub configured_user_auth_factors: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -385,6 +427,26 @@ pub struct AdminListUserAuthEventsResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct AdminListUserSessionsRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdminListUserSessionsResponse {
+    #[serde(rename = "Sessions", skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Vec<SessionDescriptionType>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AdminRemoveUserFromGroupRequest {
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<String>,
@@ -441,7 +503,26 @@ pub struct AdminRespondToAuthChallengeResponse {
     pub challenge_parameters: Option<BTreeMap<String, String>>,
     #[serde(rename = "AuthenticationResult", skip_serializing_if = "Option::is_none")]
     pub authentication_result: Option<AuthenticationResultType>,
+    #[serde(rename = "AvailableChallenges", skip_serializing_if = "Option::is_none")]
+    pub available_challenges: Option<Vec<String>>,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdminRevokeUserSessionRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(rename = "RevokeAssociatedSessions", skip_serializing_if = "Option::is_none")]
+    pub revoke_associated_sessions: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdminRevokeUserSessionResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -695,6 +776,24 @@ pub struct ChangePasswordResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct ClientAuthenticationResultType {
+    #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(rename = "ExpiresIn", skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    #[serde(rename = "TokenType", skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClientSSOSessionConfigType {
+    #[serde(rename = "MaxValidityMinutes", skip_serializing_if = "Option::is_none")]
+    pub max_validity_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClientSecretDescriptorType {
     #[serde(rename = "ClientSecretId", skip_serializing_if = "Option::is_none")]
     pub client_secret_id: Option<String>,
@@ -878,6 +977,8 @@ pub struct CreateIdentityProviderRequest {
     pub attribute_mapping: Option<BTreeMap<String, String>>,
     #[serde(rename = "IdpIdentifiers", skip_serializing_if = "Option::is_none")]
     pub idp_identifiers: Option<Vec<String>>,
+    #[serde(rename = "AcrMapping", skip_serializing_if = "Option::is_none")]
+    pub acr_mapping: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -962,6 +1063,8 @@ pub struct CreateUserImportJobRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "CloudWatchLogsRoleArn", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs_role_arn: Option<String>,
+    #[serde(rename = "PasswordHashingAlgorithm", skip_serializing_if = "Option::is_none")]
+    pub password_hashing_algorithm: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1042,6 +1145,8 @@ pub struct CreateUserPoolDomainRequest {
     pub managed_login_version: Option<i64>,
     #[serde(rename = "CustomDomainConfig", skip_serializing_if = "Option::is_none")]
     pub custom_domain_config: Option<CustomDomainConfigType>,
+    #[serde(rename = "Routing", skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1051,6 +1156,26 @@ pub struct CreateUserPoolDomainResponse {
     pub managed_login_version: Option<i64>,
     #[serde(rename = "CloudFrontDomain", skip_serializing_if = "Option::is_none")]
     pub cloud_front_domain: Option<String>,
+    #[serde(rename = "Routing", skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateUserPoolReplicaRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
+    pub region_name: Option<String>,
+    #[serde(rename = "UserPoolTags", skip_serializing_if = "Option::is_none")]
+    pub user_pool_tags: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateUserPoolReplicaResponse {
+    #[serde(rename = "UserPoolReplica", skip_serializing_if = "Option::is_none")]
+    pub user_pool_replica: Option<UserPoolReplicaType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1098,12 +1223,20 @@ pub struct CreateUserPoolRequest {
     pub schema: Option<Vec<SchemaAttributeType>>,
     #[serde(rename = "UserPoolAddOns", skip_serializing_if = "Option::is_none")]
     pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    #[serde(rename = "DcrConfiguration", skip_serializing_if = "Option::is_none")]
+    pub dcr_configuration: Option<DcrConfigurationType>,
     #[serde(rename = "UsernameConfiguration", skip_serializing_if = "Option::is_none")]
     pub username_configuration: Option<UsernameConfigurationType>,
     #[serde(rename = "AccountRecoverySetting", skip_serializing_if = "Option::is_none")]
     pub account_recovery_setting: Option<AccountRecoverySettingType>,
     #[serde(rename = "UserPoolTier", skip_serializing_if = "Option::is_none")]
     pub user_pool_tier: Option<String>,
+    #[serde(rename = "KeyConfiguration", skip_serializing_if = "Option::is_none")]
+    pub key_configuration: Option<KeyConfigurationType>,
+    #[serde(rename = "IssuerConfiguration", skip_serializing_if = "Option::is_none")]
+    pub issuer_configuration: Option<IssuerConfigurationType>,
+    #[serde(rename = "AcrConfiguration", skip_serializing_if = "Option::is_none")]
+    pub acr_configuration: Option<BTreeMap<String, AcrLevelConfigType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1118,6 +1251,8 @@ pub struct CreateUserPoolResponse {
 pub struct CustomDomainConfigType {
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<String>,
+    #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
+    pub security_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1136,6 +1271,21 @@ pub struct CustomSMSLambdaVersionConfigType {
     pub lambda_version: Option<String>,
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DcrConfigurationType {
+    #[serde(rename = "EnableStatus", skip_serializing_if = "Option::is_none")]
+    pub enable_status: Option<String>,
+    #[serde(rename = "OpenDcrEnabled", skip_serializing_if = "Option::is_none")]
+    pub open_dcr_enabled: Option<bool>,
+    #[serde(rename = "AuthenticatedGrantTypes", skip_serializing_if = "Option::is_none")]
+    pub authenticated_grant_types: Option<Vec<String>>,
+    #[serde(rename = "OpenDcrGrantTypes", skip_serializing_if = "Option::is_none")]
+    pub open_dcr_grant_types: Option<Vec<String>>,
+    #[serde(rename = "AllowedScopes", skip_serializing_if = "Option::is_none")]
+    pub allowed_scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1232,6 +1382,22 @@ pub struct DeleteUserPoolDomainRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeleteUserPoolDomainResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeleteUserPoolReplicaRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
+    pub region_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeleteUserPoolReplicaResponse {
+    #[serde(rename = "UserPoolReplica", skip_serializing_if = "Option::is_none")]
+    pub user_pool_replica: Option<UserPoolReplicaType>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -1342,6 +1508,24 @@ pub struct DescribeRiskConfigurationRequest {
 pub struct DescribeRiskConfigurationResponse {
     #[serde(rename = "RiskConfiguration", skip_serializing_if = "Option::is_none")]
     pub risk_configuration: Option<RiskConfigurationType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DescribeTermsByClientRequest {
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "TermsName", skip_serializing_if = "Option::is_none")]
+    pub terms_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DescribeTermsByClientResponse {
+    #[serde(rename = "Terms", skip_serializing_if = "Option::is_none")]
+    pub terms: Option<TermsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1474,6 +1658,8 @@ pub struct DomainDescriptionType {
     pub custom_domain_config: Option<CustomDomainConfigType>,
     #[serde(rename = "ManagedLoginVersion", skip_serializing_if = "Option::is_none")]
     pub managed_login_version: Option<i64>,
+    #[serde(rename = "Routing", skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1511,6 +1697,25 @@ pub struct EmailMfaSettingsType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct EumsSmsConfigurationType {
+    #[serde(rename = "CallerArn", skip_serializing_if = "Option::is_none")]
+    pub caller_arn: Option<String>,
+    #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(rename = "OriginationIdentity", skip_serializing_if = "Option::is_none")]
+    pub origination_identity: Option<String>,
+    #[serde(rename = "ConfigurationSetName", skip_serializing_if = "Option::is_none")]
+    pub configuration_set_name: Option<String>,
+    #[serde(rename = "InEntityId", skip_serializing_if = "Option::is_none")]
+    pub in_entity_id: Option<String>,
+    #[serde(rename = "InTemplateId", skip_serializing_if = "Option::is_none")]
+    pub in_template_id: Option<String>,
+    #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EventContextDataType {
     #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
@@ -1544,6 +1749,15 @@ pub struct EventRiskType {
     pub risk_level: Option<String>,
     #[serde(rename = "CompromisedCredentialsDetected", skip_serializing_if = "Option::is_none")]
     pub compromised_credentials_detected: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FailoverType {
+    #[serde(rename = "SecondaryRegion", skip_serializing_if = "Option::is_none")]
+    pub secondary_region: Option<String>,
+    #[serde(rename = "PrimaryRoute53HealthCheckId", skip_serializing_if = "Option::is_none")]
+    pub primary_route53_health_check_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1600,6 +1814,70 @@ pub struct GetCSVHeaderResponse {
     pub user_pool_id: Option<String>,
     #[serde(rename = "CSVHeader", skip_serializing_if = "Option::is_none")]
     pub csv_header: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetClientTokenRequest {
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "Secret", skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    #[serde(rename = "ClientMetadata", skip_serializing_if = "Option::is_none")]
+    pub client_metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetClientTokenResponse {
+    #[serde(rename = "ClientAuthenticationResult", skip_serializing_if = "Option::is_none")]
+    pub client_authentication_result: Option<ClientAuthenticationResultType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetDerivedTokenRequest {
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(rename = "SubjectToken", skip_serializing_if = "Option::is_none")]
+    pub subject_token: Option<String>,
+    #[serde(rename = "SubjectTokenType", skip_serializing_if = "Option::is_none")]
+    pub subject_token_type: Option<String>,
+    #[serde(rename = "SubjectTokenProviderName", skip_serializing_if = "Option::is_none")]
+    pub subject_token_provider_name: Option<String>,
+    #[serde(rename = "ActorToken", skip_serializing_if = "Option::is_none")]
+    pub actor_token: Option<String>,
+    #[serde(rename = "ActorTokenType", skip_serializing_if = "Option::is_none")]
+    pub actor_token_type: Option<String>,
+    #[serde(rename = "ActorTokenProviderName", skip_serializing_if = "Option::is_none")]
+    pub actor_token_provider_name: Option<String>,
+    #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    #[serde(rename = "Audiences", skip_serializing_if = "Option::is_none")]
+    pub audiences: Option<Vec<String>>,
+    #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<String>>,
+    #[serde(rename = "RequestedTokenType", skip_serializing_if = "Option::is_none")]
+    pub requested_token_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetDerivedTokenResponse {
+    #[serde(rename = "IssuedToken", skip_serializing_if = "Option::is_none")]
+    pub issued_token: Option<String>,
+    #[serde(rename = "IssuedTokenType", skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
+    #[serde(rename = "TokenType", skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    #[serde(rename = "ExpiresIn", skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1662,6 +1940,20 @@ pub struct GetLogDeliveryConfigurationRequest {
 pub struct GetLogDeliveryConfigurationResponse {
     #[serde(rename = "LogDeliveryConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_delivery_configuration: Option<LogDeliveryConfigurationType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetProvisionedLimitRequest {
+    #[serde(rename = "LimitDefinition", skip_serializing_if = "Option::is_none")]
+    pub limit_definition: Option<LimitDefinitionType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetProvisionedLimitResponse {
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LimitType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1756,6 +2048,26 @@ pub struct GetUserAuthFactorsResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct GetUserPoolClientSessionConfigurationRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetUserPoolClientSessionConfigurationResponse {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "SSOSession", skip_serializing_if = "Option::is_none")]
+    pub sso_session: Option<ClientSSOSessionConfigType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GetUserPoolMfaConfigRequest {
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<String>,
@@ -1774,6 +2086,24 @@ pub struct GetUserPoolMfaConfigResponse {
     pub mfa_configuration: Option<String>,
     #[serde(rename = "WebAuthnConfiguration", skip_serializing_if = "Option::is_none")]
     pub web_authn_configuration: Option<WebAuthnConfigurationType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetUserPoolSessionConfigurationRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetUserPoolSessionConfigurationResponse {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "UserSessionTracking", skip_serializing_if = "Option::is_none")]
+    pub user_session_tracking: Option<String>,
+    #[serde(rename = "TokenSession", skip_serializing_if = "Option::is_none")]
+    pub token_session: Option<UserPoolTokenSessionConfigType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1852,6 +2182,8 @@ pub struct IdentityProviderType {
     pub attribute_mapping: Option<BTreeMap<String, String>>,
     #[serde(rename = "IdpIdentifiers", skip_serializing_if = "Option::is_none")]
     pub idp_identifiers: Option<Vec<String>>,
+    #[serde(rename = "AcrMapping", skip_serializing_if = "Option::is_none")]
+    pub acr_mapping: Option<BTreeMap<String, String>>,
     #[serde(rename = "LastModifiedDate", skip_serializing_if = "Option::is_none")]
     pub last_modified_date: Option<f64>,
     #[serde(rename = "CreationDate", skip_serializing_if = "Option::is_none")]
@@ -1903,6 +2235,22 @@ pub struct InitiateAuthResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct IssuerConfigurationType {
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KeyConfigurationType {
+    #[serde(rename = "KeyType", skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
+    #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LambdaConfigType {
     #[serde(rename = "PreSignUp", skip_serializing_if = "Option::is_none")]
     pub pre_sign_up: Option<String>,
@@ -1934,6 +2282,26 @@ pub struct LambdaConfigType {
     pub kms_key_id: Option<String>,
     #[serde(rename = "InboundFederation", skip_serializing_if = "Option::is_none")]
     pub inbound_federation: Option<InboundFederationLambdaType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitDefinitionType {
+    #[serde(rename = "LimitClass", skip_serializing_if = "Option::is_none")]
+    pub limit_class: Option<String>,
+    #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitType {
+    #[serde(rename = "LimitDefinition", skip_serializing_if = "Option::is_none")]
+    pub limit_definition: Option<LimitDefinitionType>,
+    #[serde(rename = "ProvisionedLimitValue", skip_serializing_if = "Option::is_none")]
+    pub provisioned_limit_value: Option<i64>,
+    #[serde(rename = "FreeLimitValue", skip_serializing_if = "Option::is_none")]
+    pub free_limit_value: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2099,6 +2467,8 @@ pub struct ListUserPoolClientsRequest {
     pub max_results: Option<i64>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    #[serde(rename = "ClientType", skip_serializing_if = "Option::is_none")]
+    pub client_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2106,6 +2476,24 @@ pub struct ListUserPoolClientsRequest {
 pub struct ListUserPoolClientsResponse {
     #[serde(rename = "UserPoolClients", skip_serializing_if = "Option::is_none")]
     pub user_pool_clients: Option<Vec<UserPoolClientDescription>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListUserPoolReplicasRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListUserPoolReplicasResponse {
+    #[serde(rename = "UserPoolReplicas", skip_serializing_if = "Option::is_none")]
+    pub user_pool_replicas: Option<Vec<UserPoolReplicaType>>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -2124,6 +2512,24 @@ pub struct ListUserPoolsRequest {
 pub struct ListUserPoolsResponse {
     #[serde(rename = "UserPools", skip_serializing_if = "Option::is_none")]
     pub user_pools: Option<Vec<UserPoolDescriptionType>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListUserSessionsRequest {
+    #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListUserSessionsResponse {
+    #[serde(rename = "Sessions", skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Vec<SessionDescriptionType>>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -2417,6 +2823,8 @@ pub struct ResourceServerType {
     pub name: Option<String>,
     #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<ResourceServerScopeType>>,
+    #[serde(rename = "ManagedBy", skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2449,6 +2857,8 @@ pub struct RespondToAuthChallengeResponse {
     pub challenge_parameters: Option<BTreeMap<String, String>>,
     #[serde(rename = "AuthenticationResult", skip_serializing_if = "Option::is_none")]
     pub authentication_result: Option<AuthenticationResultType>,
+    #[serde(rename = "AvailableChallenges", skip_serializing_if = "Option::is_none")]
+    pub available_challenges: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2460,11 +2870,28 @@ pub struct RevokeTokenRequest {
     pub client_id: Option<String>,
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+    #[serde(rename = "RevokeAssociatedSessions", skip_serializing_if = "Option::is_none")]
+    pub revoke_associated_sessions: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RevokeTokenResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RevokeUserSessionRequest {
+    #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(rename = "RevokeAssociatedSessions", skip_serializing_if = "Option::is_none")]
+    pub revoke_associated_sessions: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RevokeUserSessionResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -2490,6 +2917,13 @@ pub struct RiskExceptionConfigurationType {
     pub blocked_ip_range_list: Option<Vec<String>>,
     #[serde(rename = "SkippedIPRangeList", skip_serializing_if = "Option::is_none")]
     pub skipped_ip_range_list: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoutingType {
+    #[serde(rename = "Failover", skip_serializing_if = "Option::is_none")]
+    pub failover: Option<FailoverType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2525,6 +2959,40 @@ pub struct SchemaAttributeType {
     pub number_attribute_constraints: Option<NumberAttributeConstraintsType>,
     #[serde(rename = "StringAttributeConstraints", skip_serializing_if = "Option::is_none")]
     pub string_attribute_constraints: Option<StringAttributeConstraintsType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionDescriptionType {
+    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(rename = "SessionType", skip_serializing_if = "Option::is_none")]
+    pub session_type: Option<String>,
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "CreateDate", skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<f64>,
+    #[serde(rename = "LastActiveDate", skip_serializing_if = "Option::is_none")]
+    pub last_active_date: Option<f64>,
+    #[serde(rename = "DeviceType", skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<String>,
+    #[serde(rename = "LastIPAddress", skip_serializing_if = "Option::is_none")]
+    pub last_ip_address: Option<String>,
+    #[serde(rename = "LastLocation", skip_serializing_if = "Option::is_none")]
+    pub last_location: Option<SessionLocationType>,
+    #[serde(rename = "OriginSessionId", skip_serializing_if = "Option::is_none")]
+    pub origin_session_id: Option<String>,
+    #[serde(rename = "IsCurrentSession", skip_serializing_if = "Option::is_none")]
+    pub is_current_session: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionLocationType {
+    #[serde(rename = "City", skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2606,6 +3074,28 @@ pub struct SetUserMFAPreferenceResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct SetUserPoolClientSessionConfigurationRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "SSOSession", skip_serializing_if = "Option::is_none")]
+    pub sso_session: Option<ClientSSOSessionConfigType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SetUserPoolClientSessionConfigurationResponse {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "SSOSession", skip_serializing_if = "Option::is_none")]
+    pub sso_session: Option<ClientSSOSessionConfigType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SetUserPoolMfaConfigRequest {
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<String>,
@@ -2634,6 +3124,28 @@ pub struct SetUserPoolMfaConfigResponse {
     pub mfa_configuration: Option<String>,
     #[serde(rename = "WebAuthnConfiguration", skip_serializing_if = "Option::is_none")]
     pub web_authn_configuration: Option<WebAuthnConfigurationType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SetUserPoolSessionConfigurationRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "UserSessionTracking", skip_serializing_if = "Option::is_none")]
+    pub user_session_tracking: Option<String>,
+    #[serde(rename = "TokenSession", skip_serializing_if = "Option::is_none")]
+    pub token_session: Option<UserPoolTokenSessionConfigType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SetUserPoolSessionConfigurationResponse {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "UserSessionTracking", skip_serializing_if = "Option::is_none")]
+    pub user_session_tracking: Option<String>,
+    #[serde(rename = "TokenSession", skip_serializing_if = "Option::is_none")]
+    pub token_session: Option<UserPoolTokenSessionConfigType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2701,6 +3213,8 @@ pub struct SmsConfigurationType {
     pub external_id: Option<String>,
     #[serde(rename = "SnsRegion", skip_serializing_if = "Option::is_none")]
     pub sns_region: Option<String>,
+    #[serde(rename = "EumsSms", skip_serializing_if = "Option::is_none")]
+    pub eums_sms: Option<EumsSmsConfigurationType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2946,6 +3460,8 @@ pub struct UpdateIdentityProviderRequest {
     pub attribute_mapping: Option<BTreeMap<String, String>>,
     #[serde(rename = "IdpIdentifiers", skip_serializing_if = "Option::is_none")]
     pub idp_identifiers: Option<Vec<String>>,
+    #[serde(rename = "AcrMapping", skip_serializing_if = "Option::is_none")]
+    pub acr_mapping: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2975,6 +3491,22 @@ pub struct UpdateManagedLoginBrandingRequest {
 pub struct UpdateManagedLoginBrandingResponse {
     #[serde(rename = "ManagedLoginBranding", skip_serializing_if = "Option::is_none")]
     pub managed_login_branding: Option<ManagedLoginBrandingType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpdateProvisionedLimitRequest {
+    #[serde(rename = "LimitDefinition", skip_serializing_if = "Option::is_none")]
+    pub limit_definition: Option<LimitDefinitionType>,
+    #[serde(rename = "RequestedLimitValue", skip_serializing_if = "Option::is_none")]
+    pub requested_limit_value: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpdateProvisionedLimitResponse {
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LimitType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3108,6 +3640,8 @@ pub struct UpdateUserPoolDomainRequest {
     pub managed_login_version: Option<i64>,
     #[serde(rename = "CustomDomainConfig", skip_serializing_if = "Option::is_none")]
     pub custom_domain_config: Option<CustomDomainConfigType>,
+    #[serde(rename = "Routing", skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3117,6 +3651,26 @@ pub struct UpdateUserPoolDomainResponse {
     pub managed_login_version: Option<i64>,
     #[serde(rename = "CloudFrontDomain", skip_serializing_if = "Option::is_none")]
     pub cloud_front_domain: Option<String>,
+    #[serde(rename = "Routing", skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpdateUserPoolReplicaRequest {
+    #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
+    pub region_name: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpdateUserPoolReplicaResponse {
+    #[serde(rename = "UserPoolReplica", skip_serializing_if = "Option::is_none")]
+    pub user_pool_replica: Option<UserPoolReplicaType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3158,12 +3712,20 @@ pub struct UpdateUserPoolRequest {
     pub admin_create_user_config: Option<AdminCreateUserConfigType>,
     #[serde(rename = "UserPoolAddOns", skip_serializing_if = "Option::is_none")]
     pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    #[serde(rename = "DcrConfiguration", skip_serializing_if = "Option::is_none")]
+    pub dcr_configuration: Option<DcrConfigurationType>,
     #[serde(rename = "AccountRecoverySetting", skip_serializing_if = "Option::is_none")]
     pub account_recovery_setting: Option<AccountRecoverySettingType>,
     #[serde(rename = "PoolName", skip_serializing_if = "Option::is_none")]
     pub pool_name: Option<String>,
     #[serde(rename = "UserPoolTier", skip_serializing_if = "Option::is_none")]
     pub user_pool_tier: Option<String>,
+    #[serde(rename = "KeyConfiguration", skip_serializing_if = "Option::is_none")]
+    pub key_configuration: Option<KeyConfigurationType>,
+    #[serde(rename = "IssuerConfiguration", skip_serializing_if = "Option::is_none")]
+    pub issuer_configuration: Option<IssuerConfigurationType>,
+    #[serde(rename = "AcrConfiguration", skip_serializing_if = "Option::is_none")]
+    pub acr_configuration: Option<BTreeMap<String, AcrLevelConfigType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3215,6 +3777,8 @@ pub struct UserImportJobType {
     pub failed_users: Option<i64>,
     #[serde(rename = "CompletionMessage", skip_serializing_if = "Option::is_none")]
     pub completion_message: Option<String>,
+    #[serde(rename = "PasswordHashingAlgorithm", skip_serializing_if = "Option::is_none")]
+    pub password_hashing_algorithm: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3292,6 +3856,8 @@ pub struct UserPoolClientType {
     pub auth_session_validity: Option<i64>,
     #[serde(rename = "RefreshTokenRotation", skip_serializing_if = "Option::is_none")]
     pub refresh_token_rotation: Option<RefreshTokenRotationType>,
+    #[serde(rename = "ClientType", skip_serializing_if = "Option::is_none")]
+    pub client_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3309,6 +3875,8 @@ pub struct UserPoolDescriptionType {
     pub last_modified_date: Option<f64>,
     #[serde(rename = "CreationDate", skip_serializing_if = "Option::is_none")]
     pub creation_date: Option<f64>,
+    #[serde(rename = "ReplicaRegions", skip_serializing_if = "Option::is_none")]
+    pub replica_regions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3318,6 +3886,26 @@ pub struct UserPoolPolicyType {
     pub password_policy: Option<PasswordPolicyType>,
     #[serde(rename = "SignInPolicy", skip_serializing_if = "Option::is_none")]
     pub sign_in_policy: Option<SignInPolicyType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserPoolReplicaType {
+    #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
+    pub region_name: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(rename = "UserPoolArn", skip_serializing_if = "Option::is_none")]
+    pub user_pool_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserPoolTokenSessionConfigType {
+    #[serde(rename = "MaxPerUser", skip_serializing_if = "Option::is_none")]
+    pub max_per_user: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3383,6 +3971,8 @@ pub struct UserPoolType {
     pub admin_create_user_config: Option<AdminCreateUserConfigType>,
     #[serde(rename = "UserPoolAddOns", skip_serializing_if = "Option::is_none")]
     pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    #[serde(rename = "DcrConfiguration", skip_serializing_if = "Option::is_none")]
+    pub dcr_configuration: Option<DcrConfigurationType>,
     #[serde(rename = "UsernameConfiguration", skip_serializing_if = "Option::is_none")]
     pub username_configuration: Option<UsernameConfigurationType>,
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
@@ -3391,6 +3981,12 @@ pub struct UserPoolType {
     pub account_recovery_setting: Option<AccountRecoverySettingType>,
     #[serde(rename = "UserPoolTier", skip_serializing_if = "Option::is_none")]
     pub user_pool_tier: Option<String>,
+    #[serde(rename = "KeyConfiguration", skip_serializing_if = "Option::is_none")]
+    pub key_configuration: Option<KeyConfigurationType>,
+    #[serde(rename = "IssuerConfiguration", skip_serializing_if = "Option::is_none")]
+    pub issuer_configuration: Option<IssuerConfigurationType>,
+    #[serde(rename = "AcrConfiguration", skip_serializing_if = "Option::is_none")]
+    pub acr_configuration: Option<BTreeMap<String, AcrLevelConfigType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3568,6 +4164,7 @@ pub enum Op {
     AdminAddUserToGroup,
     AdminConfirmSignUp,
     AdminCreateUser,
+    AdminDeleteSoftwareToken,
     AdminDeleteUser,
     AdminDeleteUserAttributes,
     AdminDisableProviderForUser,
@@ -3576,14 +4173,17 @@ pub enum Op {
     AdminForgetDevice,
     AdminGetDevice,
     AdminGetUser,
+    AdminGetUserAuthFactors,
     AdminInitiateAuth,
     AdminLinkProviderForUser,
     AdminListDevices,
     AdminListGroupsForUser,
     AdminListUserAuthEvents,
+    AdminListUserSessions,
     AdminRemoveUserFromGroup,
     AdminResetUserPassword,
     AdminRespondToAuthChallenge,
+    AdminRevokeUserSession,
     AdminSetUserMFAPreference,
     AdminSetUserPassword,
     AdminSetUserSettings,
@@ -3606,6 +4206,7 @@ pub enum Op {
     CreateUserPool,
     CreateUserPoolClient,
     CreateUserPoolDomain,
+    CreateUserPoolReplica,
     DeleteGroup,
     DeleteIdentityProvider,
     DeleteManagedLoginBranding,
@@ -3617,6 +4218,7 @@ pub enum Op {
     DeleteUserPoolClient,
     DeleteUserPoolClientSecret,
     DeleteUserPoolDomain,
+    DeleteUserPoolReplica,
     DeleteWebAuthnCredential,
     DescribeIdentityProvider,
     DescribeManagedLoginBranding,
@@ -3624,6 +4226,7 @@ pub enum Op {
     DescribeResourceServer,
     DescribeRiskConfiguration,
     DescribeTerms,
+    DescribeTermsByClient,
     DescribeUserImportJob,
     DescribeUserPool,
     DescribeUserPoolClient,
@@ -3631,17 +4234,22 @@ pub enum Op {
     ForgetDevice,
     ForgotPassword,
     GetCSVHeader,
+    GetClientToken,
+    GetDerivedToken,
     GetDevice,
     GetGroup,
     GetIdentityProviderByIdentifier,
     GetLogDeliveryConfiguration,
+    GetProvisionedLimit,
     GetSigningCertificate,
     GetTokensFromRefreshToken,
     GetUICustomization,
     GetUser,
     GetUserAttributeVerificationCode,
     GetUserAuthFactors,
+    GetUserPoolClientSessionConfiguration,
     GetUserPoolMfaConfig,
+    GetUserPoolSessionConfiguration,
     GlobalSignOut,
     InitiateAuth,
     ListDevices,
@@ -3653,18 +4261,23 @@ pub enum Op {
     ListUserImportJobs,
     ListUserPoolClientSecrets,
     ListUserPoolClients,
+    ListUserPoolReplicas,
     ListUserPools,
+    ListUserSessions,
     ListUsers,
     ListUsersInGroup,
     ListWebAuthnCredentials,
     ResendConfirmationCode,
     RespondToAuthChallenge,
     RevokeToken,
+    RevokeUserSession,
     SetLogDeliveryConfiguration,
     SetRiskConfiguration,
     SetUICustomization,
     SetUserMFAPreference,
+    SetUserPoolClientSessionConfiguration,
     SetUserPoolMfaConfig,
+    SetUserPoolSessionConfiguration,
     SetUserSettings,
     SignUp,
     StartUserImportJob,
@@ -3677,12 +4290,14 @@ pub enum Op {
     UpdateGroup,
     UpdateIdentityProvider,
     UpdateManagedLoginBranding,
+    UpdateProvisionedLimit,
     UpdateResourceServer,
     UpdateTerms,
     UpdateUserAttributes,
     UpdateUserPool,
     UpdateUserPoolClient,
     UpdateUserPoolDomain,
+    UpdateUserPoolReplica,
     VerifySoftwareToken,
     VerifyUserAttribute,
 }
@@ -3694,6 +4309,7 @@ impl Op {
         Op::AdminAddUserToGroup,
         Op::AdminConfirmSignUp,
         Op::AdminCreateUser,
+        Op::AdminDeleteSoftwareToken,
         Op::AdminDeleteUser,
         Op::AdminDeleteUserAttributes,
         Op::AdminDisableProviderForUser,
@@ -3702,14 +4318,17 @@ impl Op {
         Op::AdminForgetDevice,
         Op::AdminGetDevice,
         Op::AdminGetUser,
+        Op::AdminGetUserAuthFactors,
         Op::AdminInitiateAuth,
         Op::AdminLinkProviderForUser,
         Op::AdminListDevices,
         Op::AdminListGroupsForUser,
         Op::AdminListUserAuthEvents,
+        Op::AdminListUserSessions,
         Op::AdminRemoveUserFromGroup,
         Op::AdminResetUserPassword,
         Op::AdminRespondToAuthChallenge,
+        Op::AdminRevokeUserSession,
         Op::AdminSetUserMFAPreference,
         Op::AdminSetUserPassword,
         Op::AdminSetUserSettings,
@@ -3732,6 +4351,7 @@ impl Op {
         Op::CreateUserPool,
         Op::CreateUserPoolClient,
         Op::CreateUserPoolDomain,
+        Op::CreateUserPoolReplica,
         Op::DeleteGroup,
         Op::DeleteIdentityProvider,
         Op::DeleteManagedLoginBranding,
@@ -3743,6 +4363,7 @@ impl Op {
         Op::DeleteUserPoolClient,
         Op::DeleteUserPoolClientSecret,
         Op::DeleteUserPoolDomain,
+        Op::DeleteUserPoolReplica,
         Op::DeleteWebAuthnCredential,
         Op::DescribeIdentityProvider,
         Op::DescribeManagedLoginBranding,
@@ -3750,6 +4371,7 @@ impl Op {
         Op::DescribeResourceServer,
         Op::DescribeRiskConfiguration,
         Op::DescribeTerms,
+        Op::DescribeTermsByClient,
         Op::DescribeUserImportJob,
         Op::DescribeUserPool,
         Op::DescribeUserPoolClient,
@@ -3757,17 +4379,22 @@ impl Op {
         Op::ForgetDevice,
         Op::ForgotPassword,
         Op::GetCSVHeader,
+        Op::GetClientToken,
+        Op::GetDerivedToken,
         Op::GetDevice,
         Op::GetGroup,
         Op::GetIdentityProviderByIdentifier,
         Op::GetLogDeliveryConfiguration,
+        Op::GetProvisionedLimit,
         Op::GetSigningCertificate,
         Op::GetTokensFromRefreshToken,
         Op::GetUICustomization,
         Op::GetUser,
         Op::GetUserAttributeVerificationCode,
         Op::GetUserAuthFactors,
+        Op::GetUserPoolClientSessionConfiguration,
         Op::GetUserPoolMfaConfig,
+        Op::GetUserPoolSessionConfiguration,
         Op::GlobalSignOut,
         Op::InitiateAuth,
         Op::ListDevices,
@@ -3779,18 +4406,23 @@ impl Op {
         Op::ListUserImportJobs,
         Op::ListUserPoolClientSecrets,
         Op::ListUserPoolClients,
+        Op::ListUserPoolReplicas,
         Op::ListUserPools,
+        Op::ListUserSessions,
         Op::ListUsers,
         Op::ListUsersInGroup,
         Op::ListWebAuthnCredentials,
         Op::ResendConfirmationCode,
         Op::RespondToAuthChallenge,
         Op::RevokeToken,
+        Op::RevokeUserSession,
         Op::SetLogDeliveryConfiguration,
         Op::SetRiskConfiguration,
         Op::SetUICustomization,
         Op::SetUserMFAPreference,
+        Op::SetUserPoolClientSessionConfiguration,
         Op::SetUserPoolMfaConfig,
+        Op::SetUserPoolSessionConfiguration,
         Op::SetUserSettings,
         Op::SignUp,
         Op::StartUserImportJob,
@@ -3803,12 +4435,14 @@ impl Op {
         Op::UpdateGroup,
         Op::UpdateIdentityProvider,
         Op::UpdateManagedLoginBranding,
+        Op::UpdateProvisionedLimit,
         Op::UpdateResourceServer,
         Op::UpdateTerms,
         Op::UpdateUserAttributes,
         Op::UpdateUserPool,
         Op::UpdateUserPoolClient,
         Op::UpdateUserPoolDomain,
+        Op::UpdateUserPoolReplica,
         Op::VerifySoftwareToken,
         Op::VerifyUserAttribute,
     ];
@@ -3820,6 +4454,7 @@ impl Op {
             Op::AdminAddUserToGroup => "AdminAddUserToGroup",
             Op::AdminConfirmSignUp => "AdminConfirmSignUp",
             Op::AdminCreateUser => "AdminCreateUser",
+            Op::AdminDeleteSoftwareToken => "AdminDeleteSoftwareToken",
             Op::AdminDeleteUser => "AdminDeleteUser",
             Op::AdminDeleteUserAttributes => "AdminDeleteUserAttributes",
             Op::AdminDisableProviderForUser => "AdminDisableProviderForUser",
@@ -3828,14 +4463,17 @@ impl Op {
             Op::AdminForgetDevice => "AdminForgetDevice",
             Op::AdminGetDevice => "AdminGetDevice",
             Op::AdminGetUser => "AdminGetUser",
+            Op::AdminGetUserAuthFactors => "AdminGetUserAuthFactors",
             Op::AdminInitiateAuth => "AdminInitiateAuth",
             Op::AdminLinkProviderForUser => "AdminLinkProviderForUser",
             Op::AdminListDevices => "AdminListDevices",
             Op::AdminListGroupsForUser => "AdminListGroupsForUser",
             Op::AdminListUserAuthEvents => "AdminListUserAuthEvents",
+            Op::AdminListUserSessions => "AdminListUserSessions",
             Op::AdminRemoveUserFromGroup => "AdminRemoveUserFromGroup",
             Op::AdminResetUserPassword => "AdminResetUserPassword",
             Op::AdminRespondToAuthChallenge => "AdminRespondToAuthChallenge",
+            Op::AdminRevokeUserSession => "AdminRevokeUserSession",
             Op::AdminSetUserMFAPreference => "AdminSetUserMFAPreference",
             Op::AdminSetUserPassword => "AdminSetUserPassword",
             Op::AdminSetUserSettings => "AdminSetUserSettings",
@@ -3858,6 +4496,7 @@ impl Op {
             Op::CreateUserPool => "CreateUserPool",
             Op::CreateUserPoolClient => "CreateUserPoolClient",
             Op::CreateUserPoolDomain => "CreateUserPoolDomain",
+            Op::CreateUserPoolReplica => "CreateUserPoolReplica",
             Op::DeleteGroup => "DeleteGroup",
             Op::DeleteIdentityProvider => "DeleteIdentityProvider",
             Op::DeleteManagedLoginBranding => "DeleteManagedLoginBranding",
@@ -3869,6 +4508,7 @@ impl Op {
             Op::DeleteUserPoolClient => "DeleteUserPoolClient",
             Op::DeleteUserPoolClientSecret => "DeleteUserPoolClientSecret",
             Op::DeleteUserPoolDomain => "DeleteUserPoolDomain",
+            Op::DeleteUserPoolReplica => "DeleteUserPoolReplica",
             Op::DeleteWebAuthnCredential => "DeleteWebAuthnCredential",
             Op::DescribeIdentityProvider => "DescribeIdentityProvider",
             Op::DescribeManagedLoginBranding => "DescribeManagedLoginBranding",
@@ -3876,6 +4516,7 @@ impl Op {
             Op::DescribeResourceServer => "DescribeResourceServer",
             Op::DescribeRiskConfiguration => "DescribeRiskConfiguration",
             Op::DescribeTerms => "DescribeTerms",
+            Op::DescribeTermsByClient => "DescribeTermsByClient",
             Op::DescribeUserImportJob => "DescribeUserImportJob",
             Op::DescribeUserPool => "DescribeUserPool",
             Op::DescribeUserPoolClient => "DescribeUserPoolClient",
@@ -3883,17 +4524,22 @@ impl Op {
             Op::ForgetDevice => "ForgetDevice",
             Op::ForgotPassword => "ForgotPassword",
             Op::GetCSVHeader => "GetCSVHeader",
+            Op::GetClientToken => "GetClientToken",
+            Op::GetDerivedToken => "GetDerivedToken",
             Op::GetDevice => "GetDevice",
             Op::GetGroup => "GetGroup",
             Op::GetIdentityProviderByIdentifier => "GetIdentityProviderByIdentifier",
             Op::GetLogDeliveryConfiguration => "GetLogDeliveryConfiguration",
+            Op::GetProvisionedLimit => "GetProvisionedLimit",
             Op::GetSigningCertificate => "GetSigningCertificate",
             Op::GetTokensFromRefreshToken => "GetTokensFromRefreshToken",
             Op::GetUICustomization => "GetUICustomization",
             Op::GetUser => "GetUser",
             Op::GetUserAttributeVerificationCode => "GetUserAttributeVerificationCode",
             Op::GetUserAuthFactors => "GetUserAuthFactors",
+            Op::GetUserPoolClientSessionConfiguration => "GetUserPoolClientSessionConfiguration",
             Op::GetUserPoolMfaConfig => "GetUserPoolMfaConfig",
+            Op::GetUserPoolSessionConfiguration => "GetUserPoolSessionConfiguration",
             Op::GlobalSignOut => "GlobalSignOut",
             Op::InitiateAuth => "InitiateAuth",
             Op::ListDevices => "ListDevices",
@@ -3905,18 +4551,23 @@ impl Op {
             Op::ListUserImportJobs => "ListUserImportJobs",
             Op::ListUserPoolClientSecrets => "ListUserPoolClientSecrets",
             Op::ListUserPoolClients => "ListUserPoolClients",
+            Op::ListUserPoolReplicas => "ListUserPoolReplicas",
             Op::ListUserPools => "ListUserPools",
+            Op::ListUserSessions => "ListUserSessions",
             Op::ListUsers => "ListUsers",
             Op::ListUsersInGroup => "ListUsersInGroup",
             Op::ListWebAuthnCredentials => "ListWebAuthnCredentials",
             Op::ResendConfirmationCode => "ResendConfirmationCode",
             Op::RespondToAuthChallenge => "RespondToAuthChallenge",
             Op::RevokeToken => "RevokeToken",
+            Op::RevokeUserSession => "RevokeUserSession",
             Op::SetLogDeliveryConfiguration => "SetLogDeliveryConfiguration",
             Op::SetRiskConfiguration => "SetRiskConfiguration",
             Op::SetUICustomization => "SetUICustomization",
             Op::SetUserMFAPreference => "SetUserMFAPreference",
+            Op::SetUserPoolClientSessionConfiguration => "SetUserPoolClientSessionConfiguration",
             Op::SetUserPoolMfaConfig => "SetUserPoolMfaConfig",
+            Op::SetUserPoolSessionConfiguration => "SetUserPoolSessionConfiguration",
             Op::SetUserSettings => "SetUserSettings",
             Op::SignUp => "SignUp",
             Op::StartUserImportJob => "StartUserImportJob",
@@ -3929,12 +4580,14 @@ impl Op {
             Op::UpdateGroup => "UpdateGroup",
             Op::UpdateIdentityProvider => "UpdateIdentityProvider",
             Op::UpdateManagedLoginBranding => "UpdateManagedLoginBranding",
+            Op::UpdateProvisionedLimit => "UpdateProvisionedLimit",
             Op::UpdateResourceServer => "UpdateResourceServer",
             Op::UpdateTerms => "UpdateTerms",
             Op::UpdateUserAttributes => "UpdateUserAttributes",
             Op::UpdateUserPool => "UpdateUserPool",
             Op::UpdateUserPoolClient => "UpdateUserPoolClient",
             Op::UpdateUserPoolDomain => "UpdateUserPoolDomain",
+            Op::UpdateUserPoolReplica => "UpdateUserPoolReplica",
             Op::VerifySoftwareToken => "VerifySoftwareToken",
             Op::VerifyUserAttribute => "VerifyUserAttribute",
         }
@@ -3947,6 +4600,7 @@ impl Op {
             "AdminAddUserToGroup" => Op::AdminAddUserToGroup,
             "AdminConfirmSignUp" => Op::AdminConfirmSignUp,
             "AdminCreateUser" => Op::AdminCreateUser,
+            "AdminDeleteSoftwareToken" => Op::AdminDeleteSoftwareToken,
             "AdminDeleteUser" => Op::AdminDeleteUser,
             "AdminDeleteUserAttributes" => Op::AdminDeleteUserAttributes,
             "AdminDisableProviderForUser" => Op::AdminDisableProviderForUser,
@@ -3955,14 +4609,17 @@ impl Op {
             "AdminForgetDevice" => Op::AdminForgetDevice,
             "AdminGetDevice" => Op::AdminGetDevice,
             "AdminGetUser" => Op::AdminGetUser,
+            "AdminGetUserAuthFactors" => Op::AdminGetUserAuthFactors,
             "AdminInitiateAuth" => Op::AdminInitiateAuth,
             "AdminLinkProviderForUser" => Op::AdminLinkProviderForUser,
             "AdminListDevices" => Op::AdminListDevices,
             "AdminListGroupsForUser" => Op::AdminListGroupsForUser,
             "AdminListUserAuthEvents" => Op::AdminListUserAuthEvents,
+            "AdminListUserSessions" => Op::AdminListUserSessions,
             "AdminRemoveUserFromGroup" => Op::AdminRemoveUserFromGroup,
             "AdminResetUserPassword" => Op::AdminResetUserPassword,
             "AdminRespondToAuthChallenge" => Op::AdminRespondToAuthChallenge,
+            "AdminRevokeUserSession" => Op::AdminRevokeUserSession,
             "AdminSetUserMFAPreference" => Op::AdminSetUserMFAPreference,
             "AdminSetUserPassword" => Op::AdminSetUserPassword,
             "AdminSetUserSettings" => Op::AdminSetUserSettings,
@@ -3985,6 +4642,7 @@ impl Op {
             "CreateUserPool" => Op::CreateUserPool,
             "CreateUserPoolClient" => Op::CreateUserPoolClient,
             "CreateUserPoolDomain" => Op::CreateUserPoolDomain,
+            "CreateUserPoolReplica" => Op::CreateUserPoolReplica,
             "DeleteGroup" => Op::DeleteGroup,
             "DeleteIdentityProvider" => Op::DeleteIdentityProvider,
             "DeleteManagedLoginBranding" => Op::DeleteManagedLoginBranding,
@@ -3996,6 +4654,7 @@ impl Op {
             "DeleteUserPoolClient" => Op::DeleteUserPoolClient,
             "DeleteUserPoolClientSecret" => Op::DeleteUserPoolClientSecret,
             "DeleteUserPoolDomain" => Op::DeleteUserPoolDomain,
+            "DeleteUserPoolReplica" => Op::DeleteUserPoolReplica,
             "DeleteWebAuthnCredential" => Op::DeleteWebAuthnCredential,
             "DescribeIdentityProvider" => Op::DescribeIdentityProvider,
             "DescribeManagedLoginBranding" => Op::DescribeManagedLoginBranding,
@@ -4003,6 +4662,7 @@ impl Op {
             "DescribeResourceServer" => Op::DescribeResourceServer,
             "DescribeRiskConfiguration" => Op::DescribeRiskConfiguration,
             "DescribeTerms" => Op::DescribeTerms,
+            "DescribeTermsByClient" => Op::DescribeTermsByClient,
             "DescribeUserImportJob" => Op::DescribeUserImportJob,
             "DescribeUserPool" => Op::DescribeUserPool,
             "DescribeUserPoolClient" => Op::DescribeUserPoolClient,
@@ -4010,17 +4670,22 @@ impl Op {
             "ForgetDevice" => Op::ForgetDevice,
             "ForgotPassword" => Op::ForgotPassword,
             "GetCSVHeader" => Op::GetCSVHeader,
+            "GetClientToken" => Op::GetClientToken,
+            "GetDerivedToken" => Op::GetDerivedToken,
             "GetDevice" => Op::GetDevice,
             "GetGroup" => Op::GetGroup,
             "GetIdentityProviderByIdentifier" => Op::GetIdentityProviderByIdentifier,
             "GetLogDeliveryConfiguration" => Op::GetLogDeliveryConfiguration,
+            "GetProvisionedLimit" => Op::GetProvisionedLimit,
             "GetSigningCertificate" => Op::GetSigningCertificate,
             "GetTokensFromRefreshToken" => Op::GetTokensFromRefreshToken,
             "GetUICustomization" => Op::GetUICustomization,
             "GetUser" => Op::GetUser,
             "GetUserAttributeVerificationCode" => Op::GetUserAttributeVerificationCode,
             "GetUserAuthFactors" => Op::GetUserAuthFactors,
+            "GetUserPoolClientSessionConfiguration" => Op::GetUserPoolClientSessionConfiguration,
             "GetUserPoolMfaConfig" => Op::GetUserPoolMfaConfig,
+            "GetUserPoolSessionConfiguration" => Op::GetUserPoolSessionConfiguration,
             "GlobalSignOut" => Op::GlobalSignOut,
             "InitiateAuth" => Op::InitiateAuth,
             "ListDevices" => Op::ListDevices,
@@ -4032,18 +4697,23 @@ impl Op {
             "ListUserImportJobs" => Op::ListUserImportJobs,
             "ListUserPoolClientSecrets" => Op::ListUserPoolClientSecrets,
             "ListUserPoolClients" => Op::ListUserPoolClients,
+            "ListUserPoolReplicas" => Op::ListUserPoolReplicas,
             "ListUserPools" => Op::ListUserPools,
+            "ListUserSessions" => Op::ListUserSessions,
             "ListUsers" => Op::ListUsers,
             "ListUsersInGroup" => Op::ListUsersInGroup,
             "ListWebAuthnCredentials" => Op::ListWebAuthnCredentials,
             "ResendConfirmationCode" => Op::ResendConfirmationCode,
             "RespondToAuthChallenge" => Op::RespondToAuthChallenge,
             "RevokeToken" => Op::RevokeToken,
+            "RevokeUserSession" => Op::RevokeUserSession,
             "SetLogDeliveryConfiguration" => Op::SetLogDeliveryConfiguration,
             "SetRiskConfiguration" => Op::SetRiskConfiguration,
             "SetUICustomization" => Op::SetUICustomization,
             "SetUserMFAPreference" => Op::SetUserMFAPreference,
+            "SetUserPoolClientSessionConfiguration" => Op::SetUserPoolClientSessionConfiguration,
             "SetUserPoolMfaConfig" => Op::SetUserPoolMfaConfig,
+            "SetUserPoolSessionConfiguration" => Op::SetUserPoolSessionConfiguration,
             "SetUserSettings" => Op::SetUserSettings,
             "SignUp" => Op::SignUp,
             "StartUserImportJob" => Op::StartUserImportJob,
@@ -4056,12 +4726,14 @@ impl Op {
             "UpdateGroup" => Op::UpdateGroup,
             "UpdateIdentityProvider" => Op::UpdateIdentityProvider,
             "UpdateManagedLoginBranding" => Op::UpdateManagedLoginBranding,
+            "UpdateProvisionedLimit" => Op::UpdateProvisionedLimit,
             "UpdateResourceServer" => Op::UpdateResourceServer,
             "UpdateTerms" => Op::UpdateTerms,
             "UpdateUserAttributes" => Op::UpdateUserAttributes,
             "UpdateUserPool" => Op::UpdateUserPool,
             "UpdateUserPoolClient" => Op::UpdateUserPoolClient,
             "UpdateUserPoolDomain" => Op::UpdateUserPoolDomain,
+            "UpdateUserPoolReplica" => Op::UpdateUserPoolReplica,
             "VerifySoftwareToken" => Op::VerifySoftwareToken,
             "VerifyUserAttribute" => Op::VerifyUserAttribute,
             _ => return None,
