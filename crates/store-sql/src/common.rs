@@ -204,6 +204,18 @@ macro_rules! sql_store {
                     .map_err(backend)?;
                 row.try_get("value").map_err(backend)
             }
+
+            async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(self.writer())
+                .await
+                .map_err(backend)?;
+                Ok(())
+            }
         }
 
         #[async_trait]

@@ -35,9 +35,34 @@ fn migrator() -> Migrator {
     ])
 }
 
+/// The database holds password hashes and sealed secrets: it is created readable by its owner
+/// only (0600), and a file left more open by an older version is narrowed. SQLite gives the
+/// `-wal` and `-shm` files it creates the database file's own mode.
+fn make_private(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !path.exists() {
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `path`.
     pub async fn open(path: &Path) -> anyhow::Result<Self> {
+        make_private(path)?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

@@ -90,6 +90,8 @@ async fn settings_first_writer_wins(s: &dyn Store, p: String) -> Result<(), Stri
     ensure!(s.put_setting_if_absent(&key, "one").await.map_err(err)? == "one");
     ensure!(s.put_setting_if_absent(&key, "two").await.map_err(err)? == "one");
     ensure!(s.get_setting(&key).await.map_err(err)?.as_deref() == Some("one"));
+    s.put_setting(&key, "three").await.map_err(err)?;
+    ensure!(s.get_setting(&key).await.map_err(err)?.as_deref() == Some("three"));
     Ok(())
 }
 

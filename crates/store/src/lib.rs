@@ -33,6 +33,8 @@ pub trait SettingStore: Send + Sync {
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Inserts unless present; returns the value now stored (first writer wins across nodes).
     async fn put_setting_if_absent(&self, key: &str, value: &str) -> StoreResult<String>;
+    /// Inserts or replaces (an operator's explicit change, such as a new admin secret).
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }
 
 #[async_trait]
