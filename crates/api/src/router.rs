@@ -100,17 +100,46 @@ async fn not_found() -> ApiError {
     }
 }
 
-/// Every response carries `x-amzn-RequestId`, as the AWS SDKs expect and log.
+/// Every response carries `x-amzn-RequestId`, as the AWS SDKs expect and log, and every
+/// request leaves one info line in the log with the same id.
 async fn request_id(req: Request, next: Next) -> Response {
     let id = cognate_crypto::random::uuid_v4();
+    let started = std::time::Instant::now();
+    let operation = operation_name(req.headers());
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     // `instrument`, not `span.enter()`: a guard held across an await leaves the span entered
     // on whichever worker thread resumes the task, corrupting the subscriber's span stack.
     let mut resp = next.run(req).instrument(span).await;
+    log_request(&id, operation, &resp, started.elapsed());
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(HeaderName::from_static("x-amzn-requestid"), v);
     }
     resp
+}
+
+/// The operation named by `X-Amz-Target`, if it looks like one: the header is the caller's,
+/// so anything else is not copied into the log.
+fn operation_name(headers: &HeaderMap) -> Option<String> {
+    let target = headers.get("x-amz-target")?.to_str().ok()?;
+    let name = target.rsplit('.').next()?;
+    (!name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| name.to_owned())
+}
+
+/// One line per request: what was asked, how it ended, how long it took. Only the operation
+/// name, status and error type are logged, never the body, so no password, code, token or
+/// secret can reach the log this way.
+fn log_request(id: &str, operation: Option<String>, resp: &Response, elapsed: std::time::Duration) {
+    let latency_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0;
+    let status = resp.status().as_u16();
+    let operation = operation.as_deref().unwrap_or("-");
+    let error_type =
+        resp.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(|v| v.trim_end_matches(':'));
+    match error_type {
+        None => tracing::info!(request_id = %id, operation = %operation, status, latency_ms, "request ok"),
+        Some(error_type) => {
+            tracing::info!(request_id = %id, operation = %operation, status, error_type = %error_type, latency_ms, "request failed")
+        }
+    }
 }
 
 /// Browsers call the API directly (amazon-cognito-identity-js, Amplify), so any origin may.
