@@ -137,6 +137,8 @@ pub struct MissingParts {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScopeMismatch {
     pub invalid_region: bool,
+    /// The region given, when the server expects another.
+    pub wrong_region: Option<String>,
     /// The service we expected, when the credential names another.
     pub expected_service: Option<String>,
     /// The terminator given, when it is not `aws4_request`.
@@ -325,7 +327,9 @@ fn expires_message(problem: ExpiresProblem) -> &'static str {
 
 fn scope_message(scope: &ScopeMismatch) -> String {
     let mut msg = String::new();
-    if scope.invalid_region {
+    if let Some(region) = &scope.wrong_region {
+        msg.push_str(&format!("Credential should be scoped to a valid region, not '{region}'. "));
+    } else if scope.invalid_region {
         msg.push_str("Credential should be scoped to a valid region. ");
     }
     if let Some(service) = &scope.expected_service {
@@ -594,7 +598,23 @@ pub fn verify(
     now: DateTime<Utc>,
 ) -> Result<(), SigV4Error> {
     check_clock(sig, now)?;
-    check_scope(sig, service)?;
+    check_scope(sig, None, service)?;
+    check_signature(req, sig, secret_access_key)
+}
+
+/// [`verify`] for a server of one region: the credential must also be scoped to `region`,
+/// as an AWS endpoint refuses a signature made for another region (a signature is the
+/// caller's statement of where it meant to send the request).
+pub fn verify_in_region(
+    req: &SignedRequest,
+    sig: &ParsedSignature,
+    secret_access_key: &str,
+    region: &str,
+    service: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SigV4Error> {
+    check_clock(sig, now)?;
+    check_scope(sig, Some(region), service)?;
     check_signature(req, sig, secret_access_key)
 }
 
@@ -614,17 +634,19 @@ fn check_clock(sig: &ParsedSignature, now: DateTime<Utc>) -> Result<(), SigV4Err
     }
 }
 
-fn check_scope(sig: &ParsedSignature, service: &str) -> Result<(), SigV4Error> {
+fn check_scope(sig: &ParsedSignature, region: Option<&str>, service: &str) -> Result<(), SigV4Error> {
     let cred = &sig.credential;
     let invalid_region = !is_plausible_region(&cred.region);
+    let wrong_region = region.is_some_and(|r| r != cred.region);
     let wrong_service = cred.service != service;
     let bad_terminator = sig.terminator != TERMINATOR;
     let bad_date = cred.date != sig.amz_date.get(..8).unwrap_or_default();
-    if !(invalid_region || wrong_service || bad_terminator || bad_date) {
+    if !(invalid_region || wrong_region || wrong_service || bad_terminator || bad_date) {
         return Ok(());
     }
     Err(SigV4Error::CredentialScope(ScopeMismatch {
         invalid_region,
+        wrong_region: wrong_region.then(|| cred.region.clone()),
         expected_service: wrong_service.then(|| service.to_owned()),
         bad_terminator: bad_terminator.then(|| sig.terminator.clone()),
         bad_date: bad_date.then(|| cred.date.clone()),
@@ -632,7 +654,7 @@ fn check_scope(sig: &ParsedSignature, service: &str) -> Result<(), SigV4Error> {
     }))
 }
 
-/// Any region name is accepted (Cognate has no regions), but it must look like one.
+/// Without an expected region any region name is accepted, but it must look like one.
 fn is_plausible_region(region: &str) -> bool {
     !region.is_empty() && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -1432,6 +1454,22 @@ mod tests {
         let result = v.check_with(SECRET, "dynamodb", v.now);
         let want = "Credential should be scoped to correct service: 'dynamodb'. ";
         assert_eq!(err_message(result), ("InvalidSignatureException", want.to_owned()));
+    }
+
+    #[test]
+    fn another_region_is_rejected_by_a_regional_server() {
+        let v = vector("cognito_admin_json");
+        let headers = v.header_refs();
+        let req = v.request(&headers);
+        let sig = parse(&req).unwrap().unwrap();
+        assert_eq!(verify_in_region(&req, &sig, SECRET, "us-east-1", "cognito-idp", v.now), Ok(()));
+        let result = verify_in_region(&req, &sig, SECRET, "us-west-2", "cognito-idp", v.now);
+        let want = "Credential should be scoped to a valid region, not 'us-east-1'. ";
+        assert_eq!(err_message(result), ("InvalidSignatureException", want.to_owned()));
+        let both = verify_in_region(&req, &sig, SECRET, "eu-west-1", "dynamodb", v.now);
+        let want = "Credential should be scoped to a valid region, not 'us-east-1'. \
+            Credential should be scoped to correct service: 'dynamodb'. ";
+        assert_eq!(err_message(both), ("InvalidSignatureException", want.to_owned()));
     }
 
     #[test]

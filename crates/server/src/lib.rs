@@ -85,7 +85,12 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     let addr = listener.local_addr()?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let Services { idp, admin } = services(&config, clock.clone(), public_url.clone()).await?;
-    let state = AppState { idp: idp.clone(), admin_keys: AdminKeys::new([admin.clone()]), clock: wall, test_clock };
+    let state = AppState {
+        idp: idp.clone(),
+        admin_keys: AdminKeys::new(&config.region, [admin.clone()]),
+        clock: wall,
+        test_clock,
+    };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = cognate_api::router(state);
     let task = tokio::spawn(async move {
