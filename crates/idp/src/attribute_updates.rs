@@ -24,6 +24,7 @@ impl Idp {
         updates: Vec<AttributeType>,
         by_admin: bool,
     ) -> IdpResult<Sends> {
+        attributes::check_known(&pool.doc, updates.iter().map(|a| a.name.as_deref().unwrap_or_default()))?;
         let (blank, updates): (Vec<_>, Vec<_>) =
             updates.into_iter().partition(|a| a.value.as_deref().unwrap_or_default().is_empty());
         let held = list(
@@ -36,7 +37,7 @@ impl Idp {
         let auto = list(pool.doc.pool.auto_verified_attributes.clone());
         let vouched: Vec<String> = updates
             .iter()
-            .filter(|a| by_admin && a.value.as_deref() == Some("true"))
+            .filter(|a| by_admin && a.value.as_deref().and_then(attributes::canonical_bool) == Some("true"))
             .filter_map(|a| a.name.as_deref()?.strip_suffix("_verified").map(String::from))
             .collect();
         let mut to_verify = Vec::new();

@@ -48,6 +48,9 @@ impl Idp {
         let (pool, mut user, claims) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
         let client = self.client_in(&pool, claims.client_id.as_deref().unwrap_or_default()).await?;
         let updates = req.user_attributes.unwrap_or_default();
+        // The schema is checked before the client's write permissions, so an unknown name is
+        // reported as unknown whatever the client may write.
+        attributes::check_known(&pool.doc, updates.iter().map(|a| a.name.as_deref().unwrap_or_default()))?;
         if updates.iter().any(|a| !client.can_write(a.name.as_deref().unwrap_or_default())) {
             return Err(not_writable());
         }
@@ -108,6 +111,7 @@ impl Idp {
         let (pool, mut user, claims) = self.authenticate(req.access_token.as_deref().unwrap_or_default()).await?;
         let client = self.client_in(&pool, claims.client_id.as_deref().unwrap_or_default()).await?;
         let names = req.user_attribute_names.unwrap_or_default();
+        attributes::check_known(&pool.doc, names.iter().map(String::as_str))?;
         if names.iter().any(|n| !client.can_write(n)) {
             return Err(not_writable());
         }
