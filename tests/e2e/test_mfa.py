@@ -160,7 +160,7 @@ def test_totp_code_is_accepted_only_once(make_auth_pool):
     assert_tokens(pool, totp_answer(pool, first, username, code), username)
     # A new sign-in in the same 30-s step with the same code.
     second = expect_challenge(pool.initiate(username), "SOFTWARE_TOKEN_MFA")
-    with raises("CodeMismatchException"):
+    with raises("ExpiredCodeException", message="Your software token has already been used once."):
         totp_answer(pool, second, username, code)
 
 
@@ -215,7 +215,7 @@ def test_totp_time_window_on_the_test_clock(clock_server, make_clock_pool):
     challenge = expect_challenge(pool.initiate(username), "SOFTWARE_TOKEN_MFA")
     assert_tokens(pool, totp_answer(pool, challenge, username, one_ago), username)
     challenge = expect_challenge(pool.initiate(username), "SOFTWARE_TOKEN_MFA")
-    with raises("CodeMismatchException"):
+    with raises("ExpiredCodeException"):
         totp_answer(pool, challenge, username, one_ago)
     challenge = expect_challenge(pool.initiate(username), "SOFTWARE_TOKEN_MFA")
     assert_tokens(pool, totp_answer(pool, challenge, username, current), username)

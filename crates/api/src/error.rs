@@ -55,7 +55,7 @@ impl From<IdpError> for ApiError {
             IdpError::InvalidPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             IdpError::ConcurrentModification => "ConcurrentModificationException",
             IdpError::CodeMismatch => "CodeMismatchException",
-            IdpError::ExpiredCode => "ExpiredCodeException",
+            IdpError::ExpiredCode | IdpError::TotpCodeReused => "ExpiredCodeException",
             IdpError::TooManyFailedAttempts => "TooManyFailedAttemptsException",
             IdpError::UserNotConfirmed => "UserNotConfirmedException",
             IdpError::PasswordResetRequired => "PasswordResetRequiredException",
@@ -64,7 +64,9 @@ impl From<IdpError> for ApiError {
             IdpError::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             IdpError::Unsupported(_) => "UnsupportedOperationException",
             IdpError::Unauthorized(_) => "UnauthorizedException",
-            IdpError::SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
+            IdpError::SoftwareTokenMfaNotFound | IdpError::SoftwareTokenMfaDisabled => {
+                "SoftwareTokenMFANotFoundException"
+            }
             IdpError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             IdpError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

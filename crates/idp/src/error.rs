@@ -41,6 +41,9 @@ pub enum IdpError {
     CodeMismatch,
     #[error("Invalid code provided, please request a code again.")]
     ExpiredCode,
+    /// A TOTP code at or before the last step already accepted for the user.
+    #[error("Your software token has already been used once.")]
+    TotpCodeReused,
     #[error("Too many failed attempts.")]
     TooManyFailedAttempts,
     #[error("User is not confirmed.")]
@@ -59,6 +62,9 @@ pub enum IdpError {
     Unauthorized(String),
     #[error("User has not set up software token mfa")]
     SoftwareTokenMfaNotFound,
+    /// The pool does not offer TOTP, so no software token can be associated.
+    #[error("Software Token MFA has not been enabled by the userPool.")]
+    SoftwareTokenMfaDisabled,
     #[error("{0}")]
     EnableSoftwareTokenMfa(String),
     /// A trigger function raised an error; the message is Cognito's "<Trigger> failed with

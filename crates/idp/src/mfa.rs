@@ -346,11 +346,7 @@ impl Idp {
         let secret =
             self.master_key.open(&totp_purpose(&pool.record.id, &user.record.sub), &sealed).map_err(internal)?;
         let step = totp::matching_step(&secret, code, totp::step_of(self.now_ms() / 1000)).ok_or_else(mismatch)?;
-        // A code is accepted once: a replayed (or older) step fails.
-        if step <= user.data.mfa.last_totp_step {
-            return Err(mismatch());
-        }
-        user.data.mfa.last_totp_step = step;
+        user.data.mfa.last_totp_step = unused_step(step, user.data.mfa.last_totp_step)?;
         Ok(())
     }
 
@@ -367,7 +363,7 @@ impl Idp {
     ) -> IdpResult<AssociateSoftwareTokenResponse> {
         let (pool, mut user, session) = self.mfa_subject(req.access_token.as_deref(), req.session.as_deref()).await?;
         if !pool_factors(&pool).contains(&TOTP) {
-            return Err(invalid("Software token MFA is not enabled for this user pool."));
+            return Err(IdpError::SoftwareTokenMfaDisabled);
         }
         let secret = cognate_crypto::random::bytes::<20>();
         user.data.mfa.pending_totp =
@@ -382,12 +378,13 @@ impl Idp {
         req: VerifySoftwareTokenRequest,
     ) -> IdpResult<VerifySoftwareTokenResponse> {
         let (pool, mut user, session) = self.mfa_subject(req.access_token.as_deref(), req.session.as_deref()).await?;
-        let sealed = user
-            .data
-            .mfa
-            .pending_totp
-            .clone()
-            .ok_or(IdpError::EnableSoftwareTokenMfa("Associate a software token first.".into()))?;
+        // A token being set up is checked; without one, the verified token is checked again.
+        let mfa = &user.data.mfa;
+        let (sealed, fresh) = match (&mfa.pending_totp, &mfa.totp) {
+            (Some(pending), _) => (pending.clone(), true),
+            (None, Some(verified)) => (verified.clone(), false),
+            (None, None) => return Err(IdpError::EnableSoftwareTokenMfa("Associate a software token first.".into())),
+        };
         let secret =
             self.master_key.open(&totp_purpose(&pool.record.id, &user.record.sub), &sealed).map_err(internal)?;
         let step = totp::matching_step(
@@ -396,9 +393,15 @@ impl Idp {
             totp::step_of(self.now_ms() / 1000),
         )
         .ok_or(IdpError::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into()))?;
+        // The steps accepted so far belong to the verified secret, not to a new one.
+        let step = if fresh { step } else { unused_step(step, mfa.last_totp_step)? };
         let mfa = &mut user.data.mfa;
-        mfa.totp = mfa.pending_totp.take();
-        mfa.totp_name = req.friendly_device_name;
+        if fresh {
+            mfa.totp = mfa.pending_totp.take();
+            mfa.totp_name = req.friendly_device_name;
+        } else if req.friendly_device_name.is_some() {
+            mfa.totp_name = req.friendly_device_name;
+        }
         mfa.last_totp_step = step;
         self.save_user(&pool, &mut user).await?;
         let session = self.next_setup_session(&pool, session).await?;
@@ -472,6 +475,12 @@ impl Idp {
     }
 }
 
+/// A TOTP step not yet spent: each code is accepted once, so the same (or an older) step than
+/// the last one accepted is refused, which stops a code seen over a shoulder being replayed.
+fn unused_step(step: i64, last_accepted: i64) -> IdpResult<i64> {
+    if step <= last_accepted { Err(IdpError::TotpCodeReused) } else { Ok(step) }
+}
+
 fn code_digest(user: &User, code: &str) -> String {
     cognate_crypto::digest_hex(&[b"mfa-code", user.record.sub.as_bytes(), code.as_bytes()])
 }
@@ -523,4 +532,16 @@ fn apply_mfa_preferences(pool: &Pool, user: &mut User, settings: [Preference; 3]
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_totp_step_is_accepted_once() {
+        assert_eq!(unused_step(11, 10), Ok(11));
+        assert_eq!(unused_step(10, 10), Err(IdpError::TotpCodeReused));
+        assert_eq!(unused_step(9, 10), Err(IdpError::TotpCodeReused));
+    }
 }
