@@ -195,7 +195,9 @@ impl Idp {
         let mode =
             req.mfa_configuration.or_else(|| pool.doc.pool.mfa_configuration.clone()).unwrap_or_else(|| "OFF".into());
         if mode != "OFF" && !any_factor_enabled(&mfa, &pool.doc) {
-            return Err(invalid("At least one MFA factor must be enabled when MfaConfiguration is ON or OPTIONAL."));
+            return Err(invalid(
+                "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
+            ));
         }
         pool.doc_mut().pool.mfa_configuration = Some(mode.clone());
         if let Some(sms) = &mfa.sms {

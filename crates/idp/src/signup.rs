@@ -200,6 +200,9 @@ impl Idp {
             .ok_or(IdpError::CodeMismatch)?;
         let password = req.password.unwrap_or_default();
         password_policy::check(&pool.doc.password_policy(), &password)?;
+        if !reset_code_outstanding(&user) {
+            return Err(IdpError::ExpiredCode);
+        }
         codes::rate_limit(&mut user, "confirm-forgot-password", 20, self.now_ms())?;
         self.check_code(
             &pool,
@@ -229,6 +232,13 @@ impl Idp {
             other => other,
         }
     }
+}
+
+/// Whether ForgotPassword (or AdminResetUserPassword) left a code to confirm: without one,
+/// Cognito asks for a new code (ExpiredCode) rather than calling the given one wrong.
+fn reset_code_outstanding(user: &User) -> bool {
+    // The key `codes` files password-reset codes under.
+    user.data.codes.contains_key("forgot-password")
 }
 
 /// CodeDeliveryDetails for a user who does not exist, so the answer looks like a real one.
