@@ -107,15 +107,17 @@ impl Settings {
         pool.lambda_config = Some(lambda_config(self.lambda_config.unwrap_or_default()));
         pool.auto_verified_attributes = self.auto_verified_attributes;
         pool.mfa_configuration = Some(self.mfa_configuration.unwrap_or_else(|| "OFF".into()));
-        pool.verification_message_template = Some(verification_template(
+        let template = verification_template(
             self.verification_message_template,
             &self.email_verification_message,
             &self.email_verification_subject,
             &self.sms_verification_message,
-        ));
-        pool.email_verification_message = self.email_verification_message;
-        pool.email_verification_subject = self.email_verification_subject;
-        pool.sms_verification_message = self.sms_verification_message;
+        );
+        // The legacy members describe the same messages as the template, whichever was set.
+        pool.email_verification_message = template.email_message.clone();
+        pool.email_verification_subject = template.email_subject.clone();
+        pool.sms_verification_message = template.sms_message.clone();
+        pool.verification_message_template = Some(template);
         pool.sms_authentication_message = self.sms_authentication_message;
         pool.user_attribute_update_settings = self.user_attribute_update_settings;
         pool.device_configuration = self.device_configuration;
