@@ -178,7 +178,7 @@ impl Idp {
 
     /// Sends the invitation over every desired medium the user has a destination for
     /// (SMS when none is named, as Cognito does).
-    async fn send_invitation(
+    pub(crate) async fn send_invitation(
         &self,
         pool: &Pool,
         user: &User,

@@ -1,9 +1,10 @@
 //! UserMigration: a user the pool does not know is looked up by the pool's function (with
 //! the typed password at sign-in, without it at ForgotPassword) and created from its answer,
 //! so a user base moves over one sign-in at a time. A migrated password is taken as the
-//! function vouched for it: the password policy does not apply, as in Cognito.
+//! function vouched for it: the password policy does not apply, as in Cognito. A migrated
+//! user is welcomed as an invited one unless the function answers `messageAction: SUPPRESS`.
 
-use super::{Event, Trigger, client_metadata, text, text_map, unrecognizable};
+use super::{Event, Trigger, client_metadata, text, text_list, text_map, unrecognizable};
 use crate::attributes::{self, Mode};
 use crate::client_auth::AppClient;
 use crate::pools::Pool;
@@ -31,9 +32,11 @@ impl Idp {
             }
             other => other?,
         };
+        let welcome = welcome_mediums(&response)?;
         let mut user = self.migrated_user(pool, username, &response)?;
         self.set_password(&mut user, password).await?;
         self.store_migrated(pool, &mut user, &response).await?;
+        self.welcome(pool, &user, welcome).await?;
         Ok(user)
     }
 
@@ -45,10 +48,28 @@ impl Idp {
         username: &str,
     ) -> IdpResult<User> {
         let response = self.ask_migration(pool, client, username, None, "UserMigration_ForgotPassword").await?;
+        let welcome = welcome_mediums(&response)?;
         let mut user = self.migrated_user(pool, username, &response)?;
         user.record.status = "RESET_REQUIRED".into();
         self.store_migrated(pool, &mut user, &response).await?;
+        self.welcome(pool, &user, welcome).await?;
         Ok(user)
+    }
+
+    /// Cognito's welcome message for a migrated user is AdminCreateUser's invitation: the
+    /// pool's invite template, through CustomMessage_AdminCreateUser or the custom senders,
+    /// by the desired media (SMS when none are named).
+    ///
+    /// The template's `{####}` stands for a temporary password, and a migrated user has none:
+    /// at sign-in the function vouched for the password the user typed, and at ForgotPassword
+    /// the user is about to choose one. The placeholder is therefore rendered empty. Sending
+    /// the typed password instead would put a live secret into an e-mail or SMS, and minting
+    /// a temporary one would give the account a second credential nobody asked for.
+    async fn welcome(&self, pool: &Pool, user: &User, mediums: Option<Vec<String>>) -> IdpResult<()> {
+        match mediums {
+            Some(mediums) => self.send_invitation(pool, user, "", Some(&mediums)).await,
+            None => Ok(()),
+        }
     }
 
     async fn ask_migration(
@@ -117,5 +138,56 @@ impl Idp {
         }
         user.record.version = write.user.version;
         Ok(())
+    }
+}
+
+/// The media the welcome message goes by (`None`: suppressed), checked before the user is
+/// created so that a response Cognito would reject leaves nothing behind.
+fn welcome_mediums(response: &Map<String, Value>) -> IdpResult<Option<Vec<String>>> {
+    let suppressed = match text(response, "messageAction")?.as_deref() {
+        None | Some("RESEND") => false,
+        Some("SUPPRESS") => true,
+        Some(_) => return Err(unrecognizable()),
+    };
+    let mediums = text_list(response, "desiredDeliveryMediums")?.unwrap_or_else(|| vec!["SMS".into()]);
+    if mediums.iter().any(|m| m != "SMS" && m != "EMAIL") {
+        return Err(unrecognizable());
+    }
+    Ok((!suppressed).then_some(mediums))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mediums(response: Value) -> IdpResult<Option<Vec<String>>> {
+        match response {
+            Value::Object(map) => welcome_mediums(&map),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_welcome_follows_message_action_and_media() {
+        assert_eq!(mediums(json!({})).unwrap(), Some(vec!["SMS".to_owned()]));
+        assert_eq!(
+            mediums(json!({"messageAction": null, "desiredDeliveryMediums": null})).unwrap(),
+            Some(vec!["SMS".to_owned()])
+        );
+        assert_eq!(
+            mediums(json!({"messageAction": "RESEND", "desiredDeliveryMediums": ["EMAIL", "SMS"]})).unwrap(),
+            Some(vec!["EMAIL".to_owned(), "SMS".to_owned()])
+        );
+        assert_eq!(mediums(json!({"messageAction": "SUPPRESS", "desiredDeliveryMediums": ["EMAIL"]})).unwrap(), None);
+        for bad in [
+            json!({"messageAction": "SEND"}),
+            json!({"messageAction": "suppress"}),
+            json!({"messageAction": 1}),
+            json!({"desiredDeliveryMediums": ["EMAIL", "PIGEON"]}),
+            json!({"messageAction": "SUPPRESS", "desiredDeliveryMediums": ["email"]}),
+            json!({"desiredDeliveryMediums": "EMAIL"}),
+        ] {
+            assert!(matches!(mediums(bad.clone()), Err(IdpError::InvalidLambdaResponse(_))), "{bad}");
+        }
     }
 }
