@@ -6,6 +6,13 @@
 //!
 //! URL-style contract: a 2xx answer's body is the returned event; a non-2xx answer whose
 //! JSON body has `errorMessage` is the function raising; anything else is a failed call.
+//!
+//! With an operator allow-list (`--trigger-allow`), a URL is called only when the list admits
+//! its host, checked here before any request because a pool may have been stored before the
+//! list was set. A host name no pattern names is admitted only through the list's IP ranges,
+//! by a client whose resolver looks the name up once and hands the connection exactly the
+//! addresses it checked: a DNS answer that changes between check and connect (rebinding)
+//! cannot steer the call elsewhere, since there is no second lookup.
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,6 +21,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use cognate_core::Clock;
+use cognate_idp::trigger_targets::{self, TargetHost, TriggerAllowList};
 use cognate_idp::{InvokeError, InvokeMode, Invoker};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
@@ -52,6 +60,10 @@ impl fmt::Debug for InvokerConfig {
 
 pub struct TriggerInvoker {
     client: reqwest::Client,
+    allow: TriggerAllowList,
+    /// For URLs whose host name the allow-list admits only by its IP ranges: resolves through
+    /// [`RangeResolver`]. `None` when the list has no such ranges.
+    checked: Option<reqwest::Client>,
     endpoint: Option<url::Url>,
     credentials: Option<(String, String)>,
     region: String,
@@ -78,6 +90,8 @@ impl TriggerInvoker {
             .context("cannot create the HTTP client for triggers")?;
         Ok(TriggerInvoker {
             client,
+            allow: TriggerAllowList::default(),
+            checked: None,
             endpoint,
             credentials: config.lambda_credentials,
             region: config.region,
@@ -86,8 +100,48 @@ impl TriggerInvoker {
         })
     }
 
+    /// Restricts URL triggers to the hosts `allow` admits (the Lambda endpoint is the
+    /// operator's own and stays reachable). An empty list restricts nothing.
+    pub fn allowing(mut self, allow: TriggerAllowList) -> anyhow::Result<TriggerInvoker> {
+        if allow.admits_resolved_names() {
+            let resolver = RangeResolver { allow: allow.clone() };
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                // Through a proxy the proxy would resolve the name, unchecked.
+                .no_proxy()
+                .dns_resolver(resolver)
+                .build()
+                .context("cannot create the HTTP client for allow-listed triggers")?;
+            self.checked = Some(client);
+        }
+        self.allow = allow;
+        Ok(self)
+    }
+
+    /// The client that may call `url`, or the failure of a trigger the allow-list refuses.
+    fn client_for(&self, url: &str) -> Result<&reqwest::Client, InvokeError> {
+        if self.allow.is_empty() {
+            return Ok(&self.client);
+        }
+        let (host, port) = trigger_targets::url_target(url).map_err(|_| refused(url))?;
+        // The HTTP client connects where the URL parser reads it: the check must judge that host.
+        let parsed = url::Url::parse(url).map_err(|_| refused(url))?;
+        if !same_host(&parsed, &host) || parsed.port_or_known_default() != Some(port) {
+            return Err(refused(url));
+        }
+        if self.allow.allows(&host, port) {
+            return Ok(&self.client);
+        }
+        match (&host, &self.checked) {
+            (TargetHost::Name(_), Some(checked)) => Ok(checked),
+            _ => Err(refused(url)),
+        }
+    }
+
     fn failure(e: &reqwest::Error) -> InvokeError {
-        if e.is_timeout() {
+        if refused_by_resolver(e) {
+            InvokeError::Failed(REFUSED.into())
+        } else if e.is_timeout() {
             InvokeError::Failed("Socket timeout while invoking Lambda function".into())
         } else if e.is_connect() {
             InvokeError::Failed("Unable to connect to the Lambda function".into())
@@ -98,7 +152,7 @@ impl TriggerInvoker {
 
     async fn post_url(&self, url: &str, body: Vec<u8>) -> Result<Value, InvokeError> {
         let response = self
-            .client
+            .client_for(url)?
             .post(url)
             .timeout(self.timeout)
             .header("content-type", "application/json")
@@ -194,6 +248,69 @@ impl TriggerInvoker {
     }
 }
 
+/// The reason a refused trigger fails with (the caller sees it; the log names the host).
+const REFUSED: &str = "Trigger host is not in the server's trigger allow-list";
+
+fn refused(url: &str) -> InvokeError {
+    let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    tracing::warn!(%host, "a trigger URL's host is not in --trigger-allow; not called");
+    InvokeError::Failed(REFUSED.into())
+}
+
+fn same_host(parsed: &url::Url, host: &TargetHost) -> bool {
+    match (parsed.host(), host) {
+        (Some(url::Host::Domain(d)), TargetHost::Name(n)) => d == n,
+        (Some(url::Host::Ipv4(a)), TargetHost::Ip(ip)) => std::net::IpAddr::V4(a) == *ip,
+        (Some(url::Host::Ipv6(a)), TargetHost::Ip(ip)) => std::net::IpAddr::V6(a) == *ip,
+        _ => false,
+    }
+}
+
+/// A name resolved to an address outside the allow-list's ranges.
+#[derive(Debug)]
+struct AddressRefused(String);
+
+impl fmt::Display for AddressRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} resolves to an address outside the trigger allow-list", self.0)
+    }
+}
+
+impl std::error::Error for AddressRefused {}
+
+fn refused_by_resolver(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<AddressRefused>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// Resolves a trigger's host name once and admits it only if every address lies in one of the
+/// allow-list's ranges; the connection then uses exactly these addresses.
+struct RangeResolver {
+    allow: TriggerAllowList,
+}
+
+impl reqwest::dns::Resolve for RangeResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow = self.allow.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            // One address outside refuses the name: a client may try any of them.
+            if addrs.is_empty() || addrs.iter().any(|a| !allow.admits_resolved(a.ip())) {
+                tracing::warn!(%host, ?addrs, "a trigger host resolves outside --trigger-allow; not called");
+                return Err(Box::new(AddressRefused(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 fn parse_event(bytes: &[u8]) -> Result<Value, InvokeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
@@ -211,7 +328,7 @@ fn function_error(bytes: &[u8]) -> Option<String> {
 impl Invoker for TriggerInvoker {
     async fn invoke(&self, function: &str, event: &Value, mode: InvokeMode) -> Result<Value, InvokeError> {
         let body = serde_json::to_vec(event).map_err(|_| InvokeError::Failed("the event did not serialize".into()))?;
-        if function.starts_with("http://") || function.starts_with("https://") {
+        if trigger_targets::is_url(function) {
             self.post_url(function, body).await
         } else {
             self.invoke_lambda(function, body, mode).await
@@ -222,6 +339,45 @@ impl Invoker for TriggerInvoker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::dns::Resolve;
+
+    fn invoker(patterns: &[&str]) -> TriggerInvoker {
+        let config = InvokerConfig {
+            lambda_endpoint: None,
+            lambda_credentials: None,
+            region: "us-east-1".into(),
+            timeout: DEFAULT_TIMEOUT,
+        };
+        let allow = TriggerAllowList::parse(patterns).unwrap();
+        TriggerInvoker::new(config, Arc::new(cognate_core::SystemClock)).unwrap().allowing(allow).unwrap()
+    }
+
+    #[tokio::test]
+    async fn refused_urls_fail_without_a_request() {
+        let ranges = invoker(&["127.0.0.1/32"]);
+        for url in ["http://169.254.169.254/latest", "http://127.0.0.2/", "http://2130706433/", "http://[::1]/"] {
+            let got = ranges.invoke(url, &serde_json::json!({}), InvokeMode::RequestResponse).await;
+            assert_eq!(got, Err(InvokeError::Failed(REFUSED.into())), "{url}");
+        }
+        assert!(ranges.client_for("http://127.0.0.1:1/hook").is_ok());
+        // A name goes to the checking resolver when the list has ranges, and is refused outright
+        // when it has none.
+        assert!(ranges.client_for("http://internal.example/").is_ok());
+        let names = invoker(&["*.example.com"]);
+        assert!(names.client_for("http://internal.example/").is_err());
+        assert!(names.client_for("https://hooks.example.com/x").is_ok());
+        assert!(invoker(&[]).client_for("http://169.254.169.254/").is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_resolver_admits_a_name_only_inside_the_ranges() {
+        let loopback = RangeResolver { allow: TriggerAllowList::parse(["127.0.0.0/8", "::1/128"]).unwrap() };
+        let addrs: Vec<_> = loopback.resolve("localhost".parse().unwrap()).await.unwrap().collect();
+        assert!(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
+        let elsewhere = RangeResolver { allow: TriggerAllowList::parse(["10.0.0.0/8"]).unwrap() };
+        let Err(e) = elsewhere.resolve("localhost".parse().unwrap()).await else { panic!("localhost was admitted") };
+        assert!(e.is::<AddressRefused>(), "{e}");
+    }
 
     #[test]
     fn answers() {

@@ -37,6 +37,7 @@ mod users;
 
 pub use error::IdpError;
 pub use messages::{LogMessenger, Medium, Message, Messenger};
+pub use triggers::targets as trigger_targets;
 pub use triggers::{Caller, InvokeError, InvokeMode, Invoker, NoInvoker, with_caller};
 pub use users::BulkUser;
 
@@ -55,6 +56,8 @@ pub struct IdpSettings {
     pub public_url: String,
     /// Encrypts the codes handed to custom sender triggers; without it those triggers fail.
     pub sender_key: Option<Arc<SenderKey>>,
+    /// The hosts trigger URLs may name (`--trigger-allow`); empty allows every host.
+    pub trigger_allow: trigger_targets::TriggerAllowList,
 }
 
 /// The user-pool service. Cheap to clone; every operation is a method.

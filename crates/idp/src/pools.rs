@@ -87,6 +87,7 @@ impl Idp {
         doc.pool.alias_attributes = req.alias_attributes.clone();
         doc.pool.username_configuration = req.username_configuration.clone();
         settings_of_create(req.clone()).apply(&mut doc.pool)?;
+        self.check_trigger_targets(&doc.pool)?;
         let now = self.now_ms();
         let mut record = PoolRecord {
             id: String::new(),
@@ -118,6 +119,7 @@ impl Idp {
             pool.record_mut().name = name.clone();
         }
         settings_of_update(req).apply(&mut pool.doc_mut().pool)?;
+        self.check_trigger_targets(&pool.doc.pool)?;
         self.save_pool(pool).await?;
         Ok(UpdateUserPoolResponse {})
     }

@@ -103,6 +103,9 @@ pub struct ServeArgs {
     /// How long a trigger may take, in milliseconds [default: 5000, as Cognito].
     #[arg(long, env = "COGNATE_TRIGGER_TIMEOUT_MS")]
     pub trigger_timeout_ms: Option<u64>,
+    /// Hosts trigger URLs may reach (repeatable): `host[:port]`, `*.domain[:port]`, `10.0.0.0/8` [default: any].
+    #[arg(long, env = "COGNATE_TRIGGER_ALLOW", value_delimiter = ',', value_name = "PATTERN")]
+    pub trigger_allow: Option<Vec<String>>,
     /// Key (base64 of 32 bytes) that encrypts the codes custom sender triggers receive
     /// (AES-256-GCM; see README).
     #[arg(long, env = "COGNATE_CUSTOM_SENDER_KEY", hide_env_values = true)]

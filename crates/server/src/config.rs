@@ -22,6 +22,8 @@ pub struct Config {
     pub log_json: bool,
     pub delivery: cognate_delivery::DeliveryConfig,
     pub triggers: cognate_delivery::InvokerConfig,
+    /// The hosts trigger URLs may reach (`--trigger-allow`); empty allows any.
+    pub trigger_allow: cognate_idp::trigger_targets::TriggerAllowList,
     /// Base64 key for custom sender codes; checked at start-up.
     pub custom_sender_key: Option<String>,
     pub test_clock: bool,
@@ -68,6 +70,7 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             lambda_access_key_id,
             lambda_secret_access_key,
             trigger_timeout_ms,
+            trigger_allow,
             custom_sender_key,
             enable_test_clock
         ]
@@ -115,6 +118,8 @@ impl Config {
             Some(ms) => std::time::Duration::from_millis(ms),
             None => cognate_delivery::DEFAULT_TRIGGER_TIMEOUT,
         };
+        let trigger_allow = cognate_idp::trigger_targets::TriggerAllowList::parse(a.trigger_allow.unwrap_or_default())
+            .map_err(|e| anyhow::anyhow!("--trigger-allow: {e}"))?;
         let defaults = PasswordParams::default();
         let log_json = match a.log_format.as_deref() {
             None | Some("text") => false,
@@ -132,6 +137,7 @@ impl Config {
                 region: region.clone(),
                 timeout: trigger_timeout,
             },
+            trigger_allow,
             custom_sender_key: a.custom_sender_key,
             region,
             account_id: a.account_id.unwrap_or_else(|| "000000000000".into()),
@@ -173,6 +179,20 @@ mod tests {
         let merged = layered(&top, file);
         assert_eq!(merged.region.as_deref(), Some("eu-west-1"));
         assert_eq!(merged.listen.as_deref(), Some("0.0.0.0:1"));
+    }
+
+    #[test]
+    fn trigger_allow_patterns_are_layered_and_checked() {
+        let file: ServeArgs = toml::from_str("trigger_allow = [\"*.example.com\", \"10.0.0.0/8\"]").unwrap();
+        let merged = layered(&ServeArgs::default(), file);
+        let c = Config::from_layered(merged, None).unwrap();
+        assert!(c.trigger_allow.admits_resolved_names());
+        let top = ServeArgs { trigger_allow: Some(vec!["127.0.0.1/32".into()]), ..Default::default() };
+        let file: ServeArgs = toml::from_str("trigger_allow = [\"*.example.com\"]").unwrap();
+        assert_eq!(layered(&top, file).trigger_allow, Some(vec!["127.0.0.1/32".into()]));
+        assert!(Config::from_layered(ServeArgs::default(), None).unwrap().trigger_allow.is_empty());
+        let bad = ServeArgs { trigger_allow: Some(vec!["10.0.0.0/99".into()]), ..Default::default() };
+        assert!(Config::from_layered(bad, None).is_err());
     }
 
     #[test]

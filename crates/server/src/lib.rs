@@ -56,13 +56,21 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let hasher = PasswordHasher::new(config.password, workers)?;
     let messenger = Arc::new(cognate_delivery::Delivery::new(config.delivery.clone())?);
-    let invoker = Arc::new(cognate_delivery::TriggerInvoker::new(config.triggers.clone(), clock.clone())?);
+    let invoker = Arc::new(
+        cognate_delivery::TriggerInvoker::new(config.triggers.clone(), clock.clone())?
+            .allowing(config.trigger_allow.clone())?,
+    );
     let sender_key = match &config.custom_sender_key {
         Some(text) => Some(Arc::new(cognate_crypto::SenderKey::from_base64(text)?)),
         None => None,
     };
-    let settings =
-        IdpSettings { region: config.region.clone(), account_id: config.account_id.clone(), public_url, sender_key };
+    let settings = IdpSettings {
+        region: config.region.clone(),
+        account_id: config.account_id.clone(),
+        public_url,
+        sender_key,
+        trigger_allow: config.trigger_allow.clone(),
+    };
     Ok(Services { idp: Idp::new(store, clock, hasher, master_key, messenger, invoker, settings), admin })
 }
 

@@ -2,13 +2,15 @@
 //! are invoked (behind [`Invoker`], implemented outside the domain), and how their failures
 //! become Cognito's errors. The trigger-specific semantics live beside the operations that
 //! run them, and in this module's children: token claims (`token_generation`), custom
-//! authentication (`custom_auth`) and user migration (`migration`).
+//! authentication (`custom_auth`), user migration (`migration`) and the operator's allow-list
+//! of trigger URLs (`targets`).
 
 mod caller;
 pub(crate) mod custom_auth;
 mod lifecycle;
 mod messages;
 pub(crate) mod migration;
+pub mod targets;
 pub(crate) mod token_generation;
 
 pub use caller::{Caller, with_caller};
@@ -166,6 +168,17 @@ pub(crate) fn unrecognizable() -> IdpError {
 }
 
 impl Idp {
+    /// Refuses a LambdaConfig URL whose host the operator's `--trigger-allow` list does not
+    /// name, when the pool is written (the invoker checks again at each call).
+    pub(crate) fn check_trigger_targets(&self, pool: &cognate_wire::idp::types::UserPoolType) -> IdpResult<()> {
+        match targets::refused_target(&self.settings.trigger_allow, pool.lambda_config.as_ref()) {
+            None => Ok(()),
+            Some((setting, host)) => Err(crate::error::invalid(format!(
+                "The trigger host {host} (LambdaConfig.{setting}) is not in this server's trigger allow-list."
+            ))),
+        }
+    }
+
     pub(crate) fn has_trigger(&self, pool: &Pool, trigger: Trigger) -> bool {
         trigger.target(pool).is_some()
     }

@@ -88,6 +88,7 @@ pub fn config(dir: &ScratchDir) -> Config {
             region: "us-east-1".into(),
             timeout: cognate_delivery::DEFAULT_TRIGGER_TIMEOUT,
         },
+        trigger_allow: Default::default(),
         custom_sender_key: None,
         test_clock: false,
     }
