@@ -182,7 +182,8 @@ pub enum SigV4Error {
     MalformedExpires(ExpiresProblem),
     BothAuthMechanisms,
     HostNotSigned,
-    CredentialScope(ScopeMismatch),
+    /// Boxed: the report is large and rare, and every result of the verifier carries its size.
+    CredentialScope(Box<ScopeMismatch>),
     SignatureExpired {
         signed_at: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -644,14 +645,14 @@ fn check_scope(sig: &ParsedSignature, region: Option<&str>, service: &str) -> Re
     if !(invalid_region || wrong_region || wrong_service || bad_terminator || bad_date) {
         return Ok(());
     }
-    Err(SigV4Error::CredentialScope(ScopeMismatch {
+    Err(SigV4Error::CredentialScope(Box::new(ScopeMismatch {
         invalid_region,
         wrong_region: wrong_region.then(|| cred.region.clone()),
         expected_service: wrong_service.then(|| service.to_owned()),
         bad_terminator: bad_terminator.then(|| sig.terminator.clone()),
         bad_date: bad_date.then(|| cred.date.clone()),
         request_time: sig.amz_date.clone(),
-    }))
+    })))
 }
 
 /// Without an expected region any region name is accepted, but it must look like one.
