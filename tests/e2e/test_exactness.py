@@ -30,7 +30,7 @@ FLAG_SCHEMA = [{"Name": "flag", "AttributeDataType": "Boolean", "Mutable": True}
 
 def unknown_lines(*names):
     """Cognito's refusal of attributes an update or deletion names but the schema lacks."""
-    return "".join(f"user.{n}: Attribute does not exist in the schema.\n" for n in names)
+    return "Invalid user attributes: " + "\n".join(f"user.{n}: Attribute does not exist in the schema." for n in names)
 
 
 def signed_in(pool, attributes=None):

@@ -31,10 +31,15 @@ fn unknown_lines<'a>(pool: &PoolDoc, names: impl IntoIterator<Item = &'a str>, p
 }
 
 /// Refuses an update or deletion naming attributes the schema does not have, naming every
-/// one of them (Cognito's `user.<name>: Attribute does not exist in the schema.` lines).
+/// one of them: `Invalid user attributes: user.<name>: Attribute does not exist in the schema.`,
+/// one line per attribute, as Cognito words it.
 pub(crate) fn check_known<'a>(pool: &PoolDoc, names: impl IntoIterator<Item = &'a str>) -> IdpResult<()> {
     let lines = unknown_lines(pool, names, "user.");
-    if lines.is_empty() { Ok(()) } else { Err(invalid(lines)) }
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(format!("Invalid user attributes: {}", lines.trim_end_matches('\n'))))
+    }
 }
 
 /// Cognito takes a Boolean attribute's `true` / `false` in any case and keeps it lower-case.
@@ -248,7 +253,7 @@ mod tests {
         assert_eq!(
             check_known(&pool, names),
             Err(invalid(
-                "user.custom:a: Attribute does not exist in the schema.\nuser.nope: Attribute does not exist in the schema.\n"
+                "Invalid user attributes: user.custom:a: Attribute does not exist in the schema.\nuser.nope: Attribute does not exist in the schema."
             ))
         );
         assert_eq!(check_known(&pool, ["email", "name"]), Ok(()));

@@ -78,6 +78,11 @@ pub(crate) fn issue(user: &mut User, purpose: Purpose, now_ms: i64) -> String {
     code
 }
 
+/// Whether a code for `purpose` was issued and not yet used up.
+pub(crate) fn outstanding(user: &User, purpose: Purpose) -> bool {
+    user.data.codes.contains_key(purpose.key())
+}
+
 /// Checks `code`; the caller must save the user whatever the outcome, since attempts count.
 pub(crate) fn check(user: &mut User, purpose: Purpose, code: &str, now_ms: i64) -> IdpResult<()> {
     let expected = digest(user, purpose, code.trim());

@@ -237,8 +237,7 @@ impl Idp {
 /// Whether ForgotPassword (or AdminResetUserPassword) left a code to confirm: without one,
 /// Cognito asks for a new code (ExpiredCode) rather than calling the given one wrong.
 fn reset_code_outstanding(user: &User) -> bool {
-    // The key `codes` files password-reset codes under.
-    user.data.codes.contains_key("forgot-password")
+    codes::outstanding(user, Purpose::ForgotPassword)
 }
 
 /// CodeDeliveryDetails for a user who does not exist, so the answer looks like a real one.
