@@ -44,7 +44,7 @@ def regional_client(url, region):
 def test_a_signature_for_another_region_is_refused(trigger_server):
     west = regional_client(trigger_server.url, "us-west-2")
     with raises("InvalidSignatureException",
-                message="Credential should be scoped to a valid region, not 'us-west-2'. ") as box:
+                message="Credential should be scoped to a valid region.") as box:
         west.list_user_pools(MaxResults=1)
     assert box.exc.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     with raises("InvalidSignatureException", startswith="Credential should be scoped to a valid region"):

@@ -328,9 +328,7 @@ fn expires_message(problem: ExpiresProblem) -> &'static str {
 
 fn scope_message(scope: &ScopeMismatch) -> String {
     let mut msg = String::new();
-    if let Some(region) = &scope.wrong_region {
-        msg.push_str(&format!("Credential should be scoped to a valid region, not '{region}'. "));
-    } else if scope.invalid_region {
+    if scope.wrong_region.is_some() || scope.invalid_region {
         msg.push_str("Credential should be scoped to a valid region. ");
     }
     if let Some(service) = &scope.expected_service {
@@ -346,6 +344,10 @@ fn scope_message(scope: &ScopeMismatch) -> String {
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: \
              '{date}' != '{day}', from '{time}'."
         ));
+    }
+    // A credential scoped to another region, and nothing else wrong, gets AWS's one sentence.
+    if msg == "Credential should be scoped to a valid region. " {
+        msg.pop();
     }
     msg
 }
@@ -1465,10 +1467,10 @@ mod tests {
         let sig = parse(&req).unwrap().unwrap();
         assert_eq!(verify_in_region(&req, &sig, SECRET, "us-east-1", "cognito-idp", v.now), Ok(()));
         let result = verify_in_region(&req, &sig, SECRET, "us-west-2", "cognito-idp", v.now);
-        let want = "Credential should be scoped to a valid region, not 'us-east-1'. ";
+        let want = "Credential should be scoped to a valid region.";
         assert_eq!(err_message(result), ("InvalidSignatureException", want.to_owned()));
         let both = verify_in_region(&req, &sig, SECRET, "eu-west-1", "dynamodb", v.now);
-        let want = "Credential should be scoped to a valid region, not 'us-east-1'. \
+        let want = "Credential should be scoped to a valid region. \
             Credential should be scoped to correct service: 'dynamodb'. ";
         assert_eq!(err_message(both), ("InvalidSignatureException", want.to_owned()));
     }
