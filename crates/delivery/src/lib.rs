@@ -128,9 +128,13 @@ impl fmt::Debug for Delivery {
 /// The development fallback: the whole message, body included, goes to the log, because
 /// that is where a developer without a mail server reads the code.
 fn log_undelivered(m: &Message, what: &str) {
+    let medium = match m.medium {
+        Medium::Email => "email",
+        Medium::Sms => "sms",
+    };
     tracing::info!(
-        pool = %m.pool_id, user = %m.username, medium = ?m.medium, to = %m.destination,
-        purpose = m.purpose, from = ?m.from, subject = ?m.subject, body = %m.body,
+        pool = %m.pool_id, user = %m.username, medium = %medium, to = %m.destination, purpose = %m.purpose,
+        from = %m.from.as_deref().unwrap_or("-"), subject = %m.subject.as_deref().unwrap_or("-"), body = %m.body,
         "{what}"
     );
 }

@@ -16,13 +16,24 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve(ServeArgs),
-    /// Manage signing keys.
+    /// Manage signing keys and the master key.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Show the admin access key id as a paste-ready `export` line; with --reset-secret,
+    /// store a new secret and print both lines (restart the server to use it).
+    AdminCredentials {
+        /// Replace the stored admin secret with a new one and print it.
+        #[arg(long)]
+        reset_secret: bool,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
 }
 
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Replace a pool's token signing keys. Old public keys stay in the JWKS until the
@@ -33,6 +44,13 @@ pub enum KeysCommand {
         pool: String,
         #[command(flatten)]
         serve: ServeArgs,
+    },
+    /// Print a new master key (base64 of 32 random bytes), or write it to a file (mode 0600).
+    /// Every node of one database must be given the same key.
+    GenerateMaster {
+        /// Write the key to this file (created with mode 0600; never overwritten).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

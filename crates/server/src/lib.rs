@@ -44,14 +44,33 @@ pub struct Services {
     pub admin: (String, String),
 }
 
-/// Opens storage and loads keys, then assembles the user-pool service.
-pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String) -> anyhow::Result<Services> {
+/// Opens the store and loads the master key, checking that the two belong together.
+async fn open_storage(
+    config: &Config,
+) -> anyhow::Result<(Arc<dyn cognate_store::Store>, Arc<cognate_crypto::MasterKey>)> {
     if config.uses_data_dir() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+        create_private_dir(&config.data_dir)?;
     }
     let master_key = Arc::new(keys::master_key(config)?);
     let store = cognate_store_sql::open(&config.database_url).await.context("opening the database")?;
     keys::check_master_key(store.as_ref(), &master_key).await?;
+    Ok((store, master_key))
+}
+
+/// The data directory holds the database and the master key: only its owner may enter it.
+/// The database files SQLite creates inside inherit nothing from it, so the store opens them
+/// 0600 itself.
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Opens storage and loads keys, then assembles the user-pool service.
+pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String) -> anyhow::Result<Services> {
+    let (store, master_key) = open_storage(config).await?;
     let admin = keys::admin_credentials(config, store.as_ref(), &master_key).await?;
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let hasher = PasswordHasher::new(config.password, workers)?;
@@ -172,6 +191,33 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// `cognate admin-credentials [--reset-secret]`: the admin key id as an `export` line, and
+/// with `--reset-secret` a new secret stored sealed and printed once.
+pub async fn admin_credentials(reset_secret: bool, args: cli::ServeArgs) -> anyhow::Result<()> {
+    let config = Config::resolve(&args)?;
+    if config.admin.is_some() {
+        anyhow::bail!(
+            "the admin credentials are set by --admin-access-key-id / --admin-secret-access-key \
+             (or their COGNATE_ variables), not stored; change them there"
+        );
+    }
+    let (store, master_key) = open_storage(&config).await?;
+    if reset_secret {
+        let (id, secret) = keys::reset_admin_secret(store.as_ref(), &master_key).await?;
+        println!("{}", keys::export_lines(&id, Some(&secret)));
+        eprintln!("stored a new admin secret; restart the server to use it");
+        return Ok(());
+    }
+    match keys::stored_admin_key_id(store.as_ref()).await? {
+        Some(id) => {
+            println!("{}", keys::export_lines(&id, None));
+            eprintln!("the secret is stored sealed and cannot be shown; --reset-secret makes a new one");
+            Ok(())
+        }
+        None => anyhow::bail!("this store has no admin credentials yet: `cognate serve` generates them on first start"),
+    }
 }
 
 /// `cognate keys rotate --pool ID`: new signing keys for one pool.

@@ -20,6 +20,12 @@ fn main() -> std::process::ExitCode {
             Command::Keys { command: KeysCommand::Rotate { pool, serve } } => {
                 cognate_server::rotate_keys(&pool, serve).await
             }
+            Command::Keys { command: KeysCommand::GenerateMaster { out } } => {
+                cognate_server::keys::generate_master(out.as_deref())
+            }
+            Command::AdminCredentials { reset_secret, serve } => {
+                cognate_server::admin_credentials(reset_secret, serve).await
+            }
         }
     });
     match result {
