@@ -12,6 +12,8 @@ Sources, so the page cannot drift from the code:
 
     python3 tools/gen-support-matrix.py           # rewrite docs/support-matrix.md
     python3 tools/gen-support-matrix.py --check   # exit 1 if docs/support-matrix.md is stale
+
+Both also exit 1 when README.md's count of implemented operations differs from dispatch.rs.
 """
 import json
 import re
@@ -23,6 +25,9 @@ IDP_MODEL = ROOT / "crates/wire/model/cognito-idp.json"
 IDENTITY_MODEL = ROOT / "crates/wire/model/cognito-identity.json"
 DISPATCH = ROOT / "crates/api/src/dispatch.rs"
 OUTPUT = ROOT / "docs/support-matrix.md"
+README = ROOT / "README.md"
+# The README states the count in its "What works today" section; it is checked, not written.
+README_COUNT = re.compile(r"\*\*(\d+) of them are implemented\*\*")
 
 HOSTED_UI = "hosted UI and OAuth"
 FEDERATION = "federation"
@@ -142,12 +147,26 @@ def trigger_table():
     return rows
 
 
-def render():
-    idp_ops = load_operations(IDP_MODEL)
-    identity_ops = load_operations(IDENTITY_MODEL)
+def readme_problem(n_done):
+    """A message when README.md's count of implemented operations is not `n_done`."""
+    found = README_COUNT.search(README.read_text())
+    if found is None:
+        return "README.md no longer says how many operations are implemented (**N of them are implemented**)"
+    if int(found.group(1)) != n_done:
+        return f"README.md says {found.group(1)} operations are implemented; dispatch.rs has {n_done}: update it"
+    return None
+
+
+def implemented(idp_ops):
+    """The implemented user-pool operations, after checking dispatch.rs against the model."""
     dispatch_text = DISPATCH.read_text()
     done = implemented_operations(dispatch_text)
     check_dispatch(idp_ops, done, unsupported_operations(dispatch_text))
+    return done
+
+
+def render(idp_ops, done):
+    identity_ops = load_operations(IDENTITY_MODEL)
     n_done = len(done)
     lines = [
         "# Support matrix",
@@ -194,17 +213,23 @@ def render():
 def main(argv):
     if argv not in ([], ["--check"]):
         raise SystemExit("usage: gen-support-matrix.py [--check]")
-    text = render()
+    idp_ops = load_operations(IDP_MODEL)
+    done = implemented(idp_ops)
+    text = render(idp_ops, done)
+    problem = readme_problem(len(done))
     if argv == ["--check"]:
         current = OUTPUT.read_text() if OUTPUT.exists() else ""
         if current != text:
             print("docs/support-matrix.md is stale: run `python3 tools/gen-support-matrix.py` and commit it",
                   file=sys.stderr)
             return 1
-        return 0
-    OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    else:
+        OUTPUT.parent.mkdir(exist_ok=True)
+        OUTPUT.write_text(text)
+        print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    if problem:
+        print(f"gen-support-matrix: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
