@@ -14,6 +14,7 @@ use axum::{Router, extract::rejection::BytesRejection};
 use cognate_core::{Clock, OffsetClock};
 use cognate_idp::IdpError;
 use cognate_idp::{Caller, Idp};
+use cognate_oauth::OAuth;
 use cognate_wire::idp::types::Op;
 use cognate_wire::{Model, validate_input};
 use std::sync::Arc;
@@ -29,6 +30,7 @@ const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
 #[derive(Clone)]
 pub struct AppState {
     pub idp: Idp,
+    pub oauth: OAuth,
     pub admin_keys: AdminKeys,
     /// The clock SigV4 signatures are judged by.
     pub clock: Arc<dyn Clock>,
@@ -208,7 +210,8 @@ async fn serve(
     };
     validate_input(Model::idp(), model_op, &mut value)?;
     let caller = caller(headers, &value);
-    cognate_idp::with_caller(caller, dispatch::idp(&state.idp, op, value)).await
+    let services = dispatch::Services { idp: &state.idp, oauth: &state.oauth };
+    cognate_idp::with_caller(caller, dispatch::idp(services, op, value)).await
 }
 
 /// Who is calling, for trigger events: the SDK named by the user agent, the app client and

@@ -41,6 +41,8 @@ impl Running {
 /// The services the server and the maintenance commands share.
 pub struct Services {
     pub idp: Idp,
+    /// The authorization server behind the hosted UI.
+    pub oauth: cognate_oauth::OAuth,
     pub admin: (String, String),
 }
 
@@ -90,7 +92,9 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
         sender_key,
         trigger_allow: config.trigger_allow.clone(),
     };
-    Ok(Services { idp: Idp::new(store, clock, hasher, master_key, messenger, invoker, settings), admin })
+    let idp = Idp::new(store.clone(), clock.clone(), hasher, master_key.clone(), messenger, invoker, settings);
+    let oauth = cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key);
+    Ok(Services { idp, oauth, admin })
 }
 
 /// Opens storage, loads keys, binds the listener and starts serving in the background.
@@ -111,15 +115,18 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let Services { idp, admin } = services(&config, clock.clone(), public_url.clone()).await?;
+    let Services { idp, oauth, admin } = services(&config, clock.clone(), public_url.clone()).await?;
+    let web = cognate_web::router(cognate_web::WebState { oauth: oauth.clone() });
     let state = AppState {
         idp: idp.clone(),
+        oauth,
         admin_keys: AdminKeys::new(&config.region, [admin.clone()]),
         clock: wall,
         test_clock,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = cognate_api::router(state);
+    // The hosted UI's routes beside the API's; the API router's fallback answers the rest.
+    let app = web.merge(cognate_api::router(state));
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

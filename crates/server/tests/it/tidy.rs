@@ -81,7 +81,9 @@ fn dependencies_point_one_way() {
         ("store", &["cognate-core"]),
         ("store-sql", &["cognate-core", "cognate-store"]),
         ("idp", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store"]),
-        ("api", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-idp"]),
+        ("oauth", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp"]),
+        ("api", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-idp", "cognate-oauth"]),
+        ("web", &["cognate-core", "cognate-crypto", "cognate-idp", "cognate-oauth"]),
         ("delivery", &["cognate-core", "cognate-crypto", "cognate-idp"]),
     ];
     for (krate, ok) in allowed {
@@ -93,16 +95,19 @@ fn dependencies_point_one_way() {
 
 #[test]
 fn sql_and_http_stay_in_their_crates() {
-    for krate in ["core", "wire", "crypto", "store", "idp", "api"] {
+    for krate in ["core", "wire", "crypto", "store", "idp", "oauth", "api", "web"] {
         assert!(
             !dependencies(krate).contains(&"sqlx".to_owned()),
             "only store-sql knows SQL, but {krate} depends on sqlx"
         );
     }
-    for krate in ["core", "wire", "crypto", "store", "store-sql", "idp"] {
+    for krate in ["core", "wire", "crypto", "store", "store-sql", "idp", "oauth"] {
         let deps = dependencies(krate);
         for http in ["axum", "tower-http", "http", "reqwest"] {
-            assert!(!deps.contains(&http.to_owned()), "only api and server know HTTP, but {krate} depends on {http}");
+            assert!(
+                !deps.contains(&http.to_owned()),
+                "only api, web and server know HTTP, but {krate} depends on {http}"
+            );
         }
     }
 }

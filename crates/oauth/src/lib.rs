@@ -1,0 +1,38 @@
+//! The OAuth 2.0 authorization server and OpenID provider domain behind the hosted UI: the
+//! management operations it is configured by (resource servers, domains, branding) and the
+//! flows it runs (authorization requests, codes, grants, hosted-UI sessions). Like
+//! `cognate-idp` it takes typed requests and plain values and returns typed answers; the web
+//! layer (`cognate-web`) and the API layer (`cognate-api`) speak HTTP for it.
+//!
+//! **Architecture invariant:** no HTTP and no SQL here; time comes from the [`Clock`]; user
+//! sign-in and token issuance stay in `cognate-idp`, which this crate calls.
+
+use cognate_core::Clock;
+use cognate_crypto::MasterKey;
+use cognate_idp::Idp;
+use cognate_store::Store;
+use std::sync::Arc;
+
+/// The authorization-server service. Cheap to clone; every operation is a method.
+#[derive(Clone)]
+pub struct OAuth {
+    #[allow(dead_code)]
+    idp: Idp,
+    #[allow(dead_code)]
+    store: Arc<dyn Store>,
+    #[allow(dead_code)]
+    clock: Arc<dyn Clock>,
+    #[allow(dead_code)]
+    master_key: Arc<MasterKey>,
+}
+
+impl OAuth {
+    pub fn new(idp: Idp, store: Arc<dyn Store>, clock: Arc<dyn Clock>, master_key: Arc<MasterKey>) -> Self {
+        OAuth { idp, store, clock, master_key }
+    }
+
+    /// The user-pool service this one signs users in through.
+    pub fn idp(&self) -> &Idp {
+        &self.idp
+    }
+}
