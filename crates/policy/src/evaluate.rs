@@ -37,7 +37,10 @@ pub enum Outcome {
 pub enum Decision<'p> {
     /// The first identity statement that allows, and the first session statement that allows
     /// when session policies were passed.
-    Allow { identity: StatementRef<'p>, session: Option<StatementRef<'p>> },
+    Allow {
+        identity: StatementRef<'p>,
+        session: Option<StatementRef<'p>>,
+    },
     /// The first `Deny` statement that applies.
     ExplicitDeny(StatementRef<'p>),
     ImplicitDeny,
@@ -115,7 +118,11 @@ pub fn evaluate_web_identity_trust<'p>(
 }
 
 /// The first allowing statement, or the first applicable `Deny`.
-fn scan<'p>(set: PolicySet, policies: &'p [Policy], request: &Request) -> Result<Option<StatementRef<'p>>, StatementRef<'p>> {
+fn scan<'p>(
+    set: PolicySet,
+    policies: &'p [Policy],
+    request: &Request,
+) -> Result<Option<StatementRef<'p>>, StatementRef<'p>> {
     let mut allow = None;
     for (policy, document) in policies.iter().enumerate() {
         for (index, statement) in document.statements().iter().enumerate() {
@@ -159,7 +166,9 @@ impl Statement {
         match &self.resource {
             None => true,
             // A pattern whose variable cannot be resolved matches nothing.
-            Some(ResourceElement::Resource(patterns)) => patterns.iter().any(|p| p.matches(resource, ctx) == Some(true)),
+            Some(ResourceElement::Resource(patterns)) => {
+                patterns.iter().any(|p| p.matches(resource, ctx) == Some(true))
+            }
             // ...and makes a NotResource statement void rather than matching everything.
             Some(ResourceElement::NotResource(patterns)) => not_resource(patterns, resource, ctx),
         }

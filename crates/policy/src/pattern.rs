@@ -9,7 +9,10 @@ use crate::error::PolicyError;
 pub(crate) enum Token {
     Lit(String),
     /// `${key}` or `${key, 'default'}`; `key` is lowercased.
-    Var { key: String, default: Option<String> },
+    Var {
+        key: String,
+        default: Option<String>,
+    },
     /// `*`: any run of characters, possibly empty.
     Star,
     /// `?`: exactly one character.

@@ -135,7 +135,9 @@ fn parse_version(value: Option<&Value>) -> Result<Version, PolicyError> {
         None => Ok(Version::V2008_10_17),
         Some(Value::String(v)) if v == "2012-10-17" => Ok(Version::V2012_10_17),
         Some(Value::String(v)) if v == "2008-10-17" => Ok(Version::V2008_10_17),
-        Some(other) => Err(PolicyError::InvalidVersion(other.as_str().map_or_else(|| other.to_string(), str::to_owned))),
+        Some(other) => {
+            Err(PolicyError::InvalidVersion(other.as_str().map_or_else(|| other.to_string(), str::to_owned)))
+        }
     }
 }
 
@@ -151,7 +153,9 @@ fn parse_statements(value: Option<&Value>, variables: bool) -> Result<Vec<Statem
     let statements = match value {
         None => return Err(PolicyError::MissingStatement),
         Some(Value::Array(items)) if items.is_empty() => return Err(PolicyError::MissingStatement),
-        Some(Value::Array(items)) => items.iter().map(|s| parse_statement(s, variables)).collect::<Result<Vec<_>, _>>()?,
+        Some(Value::Array(items)) => {
+            items.iter().map(|s| parse_statement(s, variables)).collect::<Result<Vec<_>, _>>()?
+        }
         Some(one) => vec![parse_statement(one, variables)?],
     };
     let mut sids = HashSet::new();

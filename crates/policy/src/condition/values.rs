@@ -95,7 +95,9 @@ impl IpNet {
     pub(crate) fn contains(&self, text: &str) -> bool {
         let Some(other) = IpNet::parse(text) else { return false };
         match (self.addr, other.addr) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => same_prefix(net.to_bits().into(), ip.to_bits().into(), self.prefix, 32),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                same_prefix(net.to_bits().into(), ip.to_bits().into(), self.prefix, 32)
+            }
             (IpAddr::V6(net), IpAddr::V6(ip)) => same_prefix(net.to_bits(), ip.to_bits(), self.prefix, 128),
             _ => false,
         }
@@ -115,8 +117,7 @@ mod tests {
     fn dates_in_every_documented_form_agree() {
         let epoch = parse_date("1577836800");
         assert!(epoch.is_some());
-        for text in ["2020-01-01T00:00:00Z", "2020-01-01", "2020-01", "2020-01-01T00:00Z", "2020-01-01T02:00+02:00"]
-        {
+        for text in ["2020-01-01T00:00:00Z", "2020-01-01", "2020-01", "2020-01-01T00:00Z", "2020-01-01T02:00+02:00"] {
             assert_eq!(parse_date(text), epoch, "{text}");
         }
         assert_eq!(parse_date("2020-01-01T00:00:00.000Z"), epoch);
