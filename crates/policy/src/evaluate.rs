@@ -6,6 +6,7 @@ use std::slice;
 
 use crate::arn::ArnPattern;
 use crate::context::{Context, Request, RequestPrincipal};
+use crate::pattern::Template;
 use crate::policy::{ActionElement, Effect, Policy, PrincipalElement, ResourceElement, Statement};
 
 /// Which group of policies a statement came from.
@@ -145,17 +146,15 @@ impl Statement {
     /// Whether the statement applies to the request: action, resource, principal and every
     /// condition match. Cheapest checks first.
     pub fn applies(&self, request: &Request) -> bool {
-        self.action_matches(&request.action)
+        self.action_matches(&request.action, &request.context)
             && self.resource_matches(&request.resource, &request.context)
             && self.principal_matches(request.principal.as_ref())
             && self.conditions.holds(&request.context) == Ok(true)
     }
 
-    fn action_matches(&self, action: &str) -> bool {
-        let empty = Context::default();
-        let any = |patterns: &[crate::pattern::Template]| {
-            patterns.iter().any(|p| p.matches(action, &empty, true) == Some(true))
-        };
+    /// Action patterns hold no variables, so the context is never consulted.
+    fn action_matches(&self, action: &str, ctx: &Context) -> bool {
+        let any = |patterns: &[Template]| patterns.iter().any(|p| p.matches(action, ctx, true) == Some(true));
         match &self.action {
             ActionElement::Action(patterns) => any(patterns),
             ActionElement::NotAction(patterns) => !any(patterns),
