@@ -77,6 +77,7 @@ fn dependencies_point_one_way() {
     let allowed: &[(&str, &[&str])] = &[
         ("core", &[]),
         ("wire", &[]),
+        ("policy", &[]),
         ("crypto", &["cognate-core"]),
         ("store", &["cognate-core"]),
         ("store-sql", &["cognate-core", "cognate-store"]),
@@ -95,13 +96,13 @@ fn dependencies_point_one_way() {
 
 #[test]
 fn sql_and_http_stay_in_their_crates() {
-    for krate in ["core", "wire", "crypto", "store", "idp", "oauth", "api", "web"] {
+    for krate in ["core", "wire", "crypto", "policy", "store", "idp", "oauth", "api", "web"] {
         assert!(
             !dependencies(krate).contains(&"sqlx".to_owned()),
             "only store-sql knows SQL, but {krate} depends on sqlx"
         );
     }
-    for krate in ["core", "wire", "crypto", "store", "store-sql", "idp", "oauth"] {
+    for krate in ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "oauth"] {
         let deps = dependencies(krate);
         for http in ["axum", "tower-http", "http", "reqwest"] {
             assert!(
