@@ -166,6 +166,59 @@ macro_rules! sql_store {
             Ok(refresh_record!(r.try_get))
         }
 
+        fn resource_server_row(r: &$row) -> Result<ResourceServerRecord, sqlx::Error> {
+            Ok(ResourceServerRecord {
+                pool_id: r.try_get("pool_id")?,
+                identifier: r.try_get("identifier")?,
+                name: r.try_get("name")?,
+                scopes: r.try_get("scopes")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+            })
+        }
+
+        fn domain_row(r: &$row) -> Result<DomainRecord, sqlx::Error> {
+            Ok(DomainRecord {
+                domain: r.try_get("domain")?,
+                pool_id: r.try_get("pool_id")?,
+                custom: r.try_get("custom")?,
+                config: r.try_get("config")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+            })
+        }
+
+        fn branding_row(r: &$row) -> Result<BrandingRecord, sqlx::Error> {
+            Ok(BrandingRecord {
+                id: r.try_get("id")?,
+                pool_id: r.try_get("pool_id")?,
+                client_id: r.try_get("client_id")?,
+                config: r.try_get("config")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+            })
+        }
+
+        fn pool_doc_row(r: &$row) -> Result<PoolDocRecord, sqlx::Error> {
+            Ok(PoolDocRecord {
+                pool_id: r.try_get("pool_id")?,
+                kind: r.try_get("kind")?,
+                name: r.try_get("name")?,
+                doc: r.try_get("doc")?,
+                created_ms: r.try_get("created_ms")?,
+                updated_ms: r.try_get("updated_ms")?,
+            })
+        }
+
+        async fn one<'e, T>(
+            query: sqlx::query::Query<'e, $db, <$db as sqlx::Database>::Arguments>,
+            pool: &sqlx::Pool<$db>,
+            f: fn(&$row) -> Result<T, sqlx::Error>,
+        ) -> StoreResult<Option<T>> {
+            let row = query.fetch_optional(pool).await.map_err(backend)?;
+            row.as_ref().map(f).transpose().map_err(backend)
+        }
+
         fn session_row(r: &$row) -> Result<SessionRecord, sqlx::Error> {
             Ok(SessionRecord {
                 id_hash: r.try_get("id_hash")?,
@@ -258,6 +311,10 @@ macro_rules! sql_store {
                     "DELETE FROM users WHERE pool_id = $1",
                     "DELETE FROM user_groups WHERE pool_id = $1",
                     "DELETE FROM clients WHERE pool_id = $1",
+                    "DELETE FROM resource_servers WHERE pool_id = $1",
+                    "DELETE FROM domains WHERE pool_id = $1",
+                    "DELETE FROM brandings WHERE pool_id = $1",
+                    "DELETE FROM pool_documents WHERE pool_id = $1",
                 ] {
                     sqlx::query(sql).bind(id).execute(&mut *tx).await.map_err(backend)?;
                 }
@@ -312,8 +369,17 @@ macro_rules! sql_store {
             }
 
             async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                // Pool documents of a client are named by its id (pool-wide ones are not).
+                for sql in [
+                    "DELETE FROM brandings WHERE pool_id = $1 AND client_id = $2",
+                    "DELETE FROM pool_documents WHERE pool_id = $1 AND name = $2",
+                ] {
+                    sqlx::query(sql).bind(pool_id).bind(client_id).execute(&mut *tx).await.map_err(backend)?;
+                }
                 let done = sqlx::query("DELETE FROM clients WHERE pool_id = $1 AND client_id = $2")
-                    .bind(pool_id).bind(client_id).execute(self.writer()).await.map_err(backend)?;
+                    .bind(pool_id).bind(client_id).execute(&mut *tx).await.map_err(backend)?;
+                tx.commit().await.map_err(backend)?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -642,6 +708,121 @@ macro_rules! sql_store {
                 )
                 .bind(before_ms).bind(limit).execute(self.writer()).await.map_err(backend)?;
                 Ok(done.rows_affected())
+            }
+        }
+
+        #[async_trait]
+        impl OAuthConfigStore for $store {
+            async fn insert_resource_server(&self, r: &ResourceServerRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO resource_servers (pool_id, identifier, name, scopes, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&r.pool_id).bind(&r.identifier).bind(&r.name).bind(&r.scopes).bind(r.created_ms).bind(r.updated_ms)
+                    .execute(self.writer()).await.map_err(map_err!("resource_server"))?;
+                Ok(())
+            }
+
+            async fn get_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<Option<ResourceServerRecord>> {
+                let q = sqlx::query("SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier = $2").bind(pool_id).bind(identifier);
+                one(q, self.reader(), resource_server_row).await
+            }
+
+            async fn update_resource_server(&self, r: &ResourceServerRecord) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE resource_servers SET name = $1, scopes = $2, updated_ms = $3 WHERE pool_id = $4 AND identifier = $5")
+                    .bind(&r.name).bind(&r.scopes).bind(r.updated_ms).bind(&r.pool_id).bind(&r.identifier)
+                    .execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+                    .bind(pool_id).bind(identifier).execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_resource_servers(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<ResourceServerRecord>> {
+                let r = sqlx::query("SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier > $2 ORDER BY identifier LIMIT $3")
+                    .bind(pool_id).bind(after.unwrap_or("")).bind(i64::from(limit))
+                    .fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, resource_server_row)
+            }
+
+            async fn insert_domain(&self, d: &DomainRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO domains (domain, pool_id, custom, config, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&d.domain).bind(&d.pool_id).bind(d.custom).bind(&d.config).bind(d.created_ms).bind(d.updated_ms)
+                    .execute(self.writer()).await.map_err(map_err!("domain"))?;
+                Ok(())
+            }
+
+            async fn get_domain(&self, domain: &str) -> StoreResult<Option<DomainRecord>> {
+                one(sqlx::query("SELECT * FROM domains WHERE domain = $1").bind(domain), self.reader(), domain_row).await
+            }
+
+            async fn domains_of_pool(&self, pool_id: &str) -> StoreResult<Vec<DomainRecord>> {
+                let r = sqlx::query("SELECT * FROM domains WHERE pool_id = $1 ORDER BY custom")
+                    .bind(pool_id).fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, domain_row)
+            }
+
+            async fn update_domain(&self, d: &DomainRecord) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE domains SET config = $1, updated_ms = $2 WHERE domain = $3 AND pool_id = $4")
+                    .bind(&d.config).bind(d.updated_ms).bind(&d.domain).bind(&d.pool_id)
+                    .execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_domain(&self, pool_id: &str, domain: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM domains WHERE pool_id = $1 AND domain = $2")
+                    .bind(pool_id).bind(domain).execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_branding(&self, b: &BrandingRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO brandings (id, pool_id, client_id, config, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&b.id).bind(&b.pool_id).bind(&b.client_id).bind(&b.config).bind(b.created_ms).bind(b.updated_ms)
+                    .execute(self.writer()).await.map_err(map_err!("branding"))?;
+                Ok(())
+            }
+
+            async fn get_branding(&self, pool_id: &str, id: &str) -> StoreResult<Option<BrandingRecord>> {
+                let q = sqlx::query("SELECT * FROM brandings WHERE pool_id = $1 AND id = $2").bind(pool_id).bind(id);
+                one(q, self.reader(), branding_row).await
+            }
+
+            async fn get_branding_by_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<BrandingRecord>> {
+                let q = sqlx::query("SELECT * FROM brandings WHERE pool_id = $1 AND client_id = $2").bind(pool_id).bind(client_id);
+                one(q, self.reader(), branding_row).await
+            }
+
+            async fn update_branding(&self, b: &BrandingRecord) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE brandings SET config = $1, updated_ms = $2 WHERE pool_id = $3 AND id = $4")
+                    .bind(&b.config).bind(b.updated_ms).bind(&b.pool_id).bind(&b.id)
+                    .execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_branding(&self, pool_id: &str, id: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM brandings WHERE pool_id = $1 AND id = $2")
+                    .bind(pool_id).bind(id).execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn get_pool_doc(&self, pool_id: &str, kind: &str, name: &str) -> StoreResult<Option<PoolDocRecord>> {
+                let q = sqlx::query("SELECT * FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
+                    .bind(pool_id).bind(kind).bind(name);
+                one(q, self.reader(), pool_doc_row).await
+            }
+
+            async fn put_pool_doc(&self, d: &PoolDocRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO pool_documents (pool_id, kind, name, doc, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (pool_id, kind, name) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms")
+                    .bind(&d.pool_id).bind(&d.kind).bind(&d.name).bind(&d.doc).bind(d.created_ms).bind(d.updated_ms)
+                    .execute(self.writer()).await.map_err(backend)?;
+                Ok(())
+            }
+
+            async fn delete_pool_doc(&self, pool_id: &str, kind: &str, name: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
+                    .bind(pool_id).bind(kind).bind(name).execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected() == 1)
             }
         }
     };

@@ -38,6 +38,11 @@ pub const CHECKS: &[Check] = &[
     check!(access_check_reads_pool_client_family_and_user),
     check!(sessions_are_single_use),
     check!(purge_removes_only_what_expired),
+    check!(resource_servers_crud_and_pages),
+    check!(domains_unique_across_pools),
+    check!(brandings_one_per_client),
+    check!(pool_documents_upsert),
+    check!(oauth_config_goes_with_pool_and_client),
 ];
 
 /// Runs every check and returns the failures (empty when the backend conforms).
@@ -439,5 +444,161 @@ async fn purge_removes_only_what_expired(s: &dyn Store, p: String) -> Result<(),
     while s.purge_expired_sessions(5_000, 1).await.map_err(err)? > 0 {}
     ensure!(s.take_session(&old.id_hash).await.map_err(err)?.is_none());
     ensure!(s.take_session(&live.id_hash).await.map_err(err)? == Some(live));
+    Ok(())
+}
+
+fn resource_server(pool_id: &str, identifier: &str) -> ResourceServerRecord {
+    ResourceServerRecord {
+        pool_id: pool_id.into(),
+        identifier: identifier.into(),
+        name: "api".into(),
+        scopes: "[]".into(),
+        created_ms: 1,
+        updated_ms: 1,
+    }
+}
+
+fn domain(pool_id: &str, name: &str, custom: bool) -> DomainRecord {
+    DomainRecord {
+        domain: name.into(),
+        pool_id: pool_id.into(),
+        custom,
+        config: "{}".into(),
+        created_ms: 1,
+        updated_ms: 1,
+    }
+}
+
+fn branding(pool_id: &str, id: &str, client_id: &str) -> BrandingRecord {
+    BrandingRecord {
+        id: id.into(),
+        pool_id: pool_id.into(),
+        client_id: client_id.into(),
+        config: "{}".into(),
+        created_ms: 1,
+        updated_ms: 1,
+    }
+}
+
+fn pool_doc(pool_id: &str, kind: &str, name: &str, doc: &str, at: i64) -> PoolDocRecord {
+    PoolDocRecord {
+        pool_id: pool_id.into(),
+        kind: kind.into(),
+        name: name.into(),
+        doc: doc.into(),
+        created_ms: at,
+        updated_ms: at,
+    }
+}
+
+async fn resource_servers_crud_and_pages(s: &dyn Store, p: String) -> Result<(), String> {
+    let id = format!("{p}_rs");
+    for name in ["https://b", "https://a", "https://c"] {
+        s.insert_resource_server(&resource_server(&id, name)).await.map_err(err)?;
+    }
+    let dup = s.insert_resource_server(&resource_server(&id, "https://a")).await;
+    ensure!(dup == Err(StoreError::Conflict("resource_server".into())));
+    // The same identifier in another pool is another server.
+    s.insert_resource_server(&resource_server(&format!("{p}_rs2"), "https://a")).await.map_err(err)?;
+    let first = s.list_resource_servers(&id, None, 2).await.map_err(err)?;
+    ensure!(first.iter().map(|r| r.identifier.as_str()).collect::<Vec<_>>() == ["https://a", "https://b"]);
+    let rest = s.list_resource_servers(&id, Some("https://b"), 2).await.map_err(err)?;
+    ensure!(rest.len() == 1 && rest[0].identifier == "https://c");
+    let mut changed = resource_server(&id, "https://a");
+    changed.name = "renamed".into();
+    changed.scopes = r#"[{"ScopeName":"read","ScopeDescription":"r"}]"#.into();
+    changed.updated_ms = 2;
+    ensure!(s.update_resource_server(&changed).await.map_err(err)?);
+    ensure!(s.get_resource_server(&id, "https://a").await.map_err(err)? == Some(changed.clone()));
+    ensure!(!s.update_resource_server(&resource_server(&id, "https://none")).await.map_err(err)?);
+    ensure!(s.delete_resource_server(&id, "https://a").await.map_err(err)?);
+    ensure!(!s.delete_resource_server(&id, "https://a").await.map_err(err)?);
+    ensure!(s.get_resource_server(&id, "https://a").await.map_err(err)?.is_none());
+    Ok(())
+}
+
+async fn domains_unique_across_pools(s: &dyn Store, p: String) -> Result<(), String> {
+    let (a, b) = (format!("{p}_da"), format!("{p}_db"));
+    let prefix = format!("{}-prefix", p.to_lowercase());
+    let host = format!("auth.{}.example.com", p.to_lowercase());
+    s.insert_domain(&domain(&a, &prefix, false)).await.map_err(err)?;
+    ensure!(s.insert_domain(&domain(&b, &prefix, false)).await == Err(StoreError::Conflict("domain".into())));
+    // One prefix and one custom domain per pool.
+    let second = format!("{prefix}-2");
+    ensure!(s.insert_domain(&domain(&a, &second, false)).await == Err(StoreError::Conflict("domain".into())));
+    s.insert_domain(&domain(&a, &host, true)).await.map_err(err)?;
+    let of_pool = s.domains_of_pool(&a).await.map_err(err)?;
+    ensure!(of_pool.iter().map(|d| d.custom).collect::<Vec<_>>() == [false, true]);
+    let mut changed = domain(&a, &host, true);
+    changed.config = r#"{"v":2}"#.into();
+    ensure!(s.update_domain(&changed).await.map_err(err)?);
+    ensure!(s.get_domain(&host).await.map_err(err)? == Some(changed));
+    // Only the owning pool can delete or change it.
+    ensure!(!s.delete_domain(&b, &prefix).await.map_err(err)?);
+    ensure!(!s.update_domain(&domain(&b, &prefix, false)).await.map_err(err)?);
+    ensure!(s.delete_domain(&a, &prefix).await.map_err(err)?);
+    s.insert_domain(&domain(&b, &prefix, false)).await.map_err(err)?;
+    ensure!(s.get_domain(&prefix).await.map_err(err)?.map(|d| d.pool_id) == Some(b));
+    Ok(())
+}
+
+async fn brandings_one_per_client(s: &dyn Store, p: String) -> Result<(), String> {
+    let id = format!("{p}_br");
+    s.insert_branding(&branding(&id, &format!("{p}-b1"), "c1")).await.map_err(err)?;
+    let second = s.insert_branding(&branding(&id, &format!("{p}-b2"), "c1")).await;
+    ensure!(second == Err(StoreError::Conflict("branding".into())));
+    s.insert_branding(&branding(&id, &format!("{p}-b2"), "c2")).await.map_err(err)?;
+    ensure!(s.get_branding_by_client(&id, "c2").await.map_err(err)?.map(|b| b.id) == Some(format!("{p}-b2")));
+    ensure!(s.get_branding(&format!("{p}_other"), &format!("{p}-b1")).await.map_err(err)?.is_none());
+    let mut changed = branding(&id, &format!("{p}-b1"), "c1");
+    changed.config = r#"{"x":1}"#.into();
+    ensure!(s.update_branding(&changed).await.map_err(err)?);
+    ensure!(s.get_branding(&id, &changed.id).await.map_err(err)? == Some(changed.clone()));
+    ensure!(s.delete_branding(&id, &changed.id).await.map_err(err)?);
+    ensure!(!s.update_branding(&changed).await.map_err(err)?);
+    ensure!(s.get_branding_by_client(&id, "c1").await.map_err(err)?.is_none());
+    Ok(())
+}
+
+async fn pool_documents_upsert(s: &dyn Store, p: String) -> Result<(), String> {
+    let id = format!("{p}_pd");
+    s.put_pool_doc(&pool_doc(&id, "ui", "ALL", "{}", 1)).await.map_err(err)?;
+    s.put_pool_doc(&pool_doc(&id, "ui", "ALL", r#"{"css":"x"}"#, 5)).await.map_err(err)?;
+    let got = s.get_pool_doc(&id, "ui", "ALL").await.map_err(err)?.ok_or("missing")?;
+    ensure!(got.doc == r#"{"css":"x"}"# && got.created_ms == 1 && got.updated_ms == 5);
+    ensure!(s.get_pool_doc(&id, "session", "ALL").await.map_err(err)?.is_none());
+    ensure!(s.delete_pool_doc(&id, "ui", "ALL").await.map_err(err)?);
+    ensure!(!s.delete_pool_doc(&id, "ui", "ALL").await.map_err(err)?);
+    Ok(())
+}
+
+async fn oauth_config_goes_with_pool_and_client(s: &dyn Store, p: String) -> Result<(), String> {
+    let id = format!("{p}_oc");
+    let client_id = format!("{p}-oc-client");
+    s.insert_pool(&pool(&id)).await.map_err(err)?;
+    let client = ClientRecord {
+        pool_id: id.clone(),
+        client_id: client_id.clone(),
+        name: "c".into(),
+        created_ms: 1,
+        updated_ms: 1,
+        config: "{}".into(),
+        version: 1,
+    };
+    s.insert_client(&client).await.map_err(err)?;
+    s.insert_branding(&branding(&id, &format!("{p}-ocb"), &client_id)).await.map_err(err)?;
+    s.put_pool_doc(&pool_doc(&id, "ui", &client_id, "{}", 1)).await.map_err(err)?;
+    s.put_pool_doc(&pool_doc(&id, "ui", "ALL", "{}", 1)).await.map_err(err)?;
+    ensure!(s.delete_client(&id, &client_id).await.map_err(err)?);
+    ensure!(s.get_branding_by_client(&id, &client_id).await.map_err(err)?.is_none());
+    ensure!(s.get_pool_doc(&id, "ui", &client_id).await.map_err(err)?.is_none());
+    ensure!(s.get_pool_doc(&id, "ui", "ALL").await.map_err(err)?.is_some());
+    let prefix = format!("{}-oc", p.to_lowercase());
+    s.insert_resource_server(&resource_server(&id, "https://api")).await.map_err(err)?;
+    s.insert_domain(&domain(&id, &prefix, false)).await.map_err(err)?;
+    ensure!(s.delete_pool(&id).await.map_err(err)?);
+    ensure!(s.get_domain(&prefix).await.map_err(err)?.is_none());
+    ensure!(s.list_resource_servers(&id, None, 10).await.map_err(err)?.is_empty());
+    ensure!(s.get_pool_doc(&id, "ui", "ALL").await.map_err(err)?.is_none());
     Ok(())
 }

@@ -47,7 +47,8 @@ pub trait PoolStore: Send + Sync {
     async fn get_pool_version(&self, id: &str) -> StoreResult<Option<(i64, i64)>>;
     /// Writes `pool` if the stored version is `pool.version - 1`, else [`StoreError::Stale`].
     async fn update_pool(&self, pool: &PoolRecord) -> StoreResult<()>;
-    /// Deletes the pool and everything in it (clients, groups, users); false if absent.
+    /// Deletes the pool and everything in it (clients, groups, users, the OAuth
+    /// configuration); false if absent.
     async fn delete_pool(&self, id: &str) -> StoreResult<bool>;
     /// Pools ordered by id, strictly after `after`.
     async fn list_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<PoolRecord>>;
@@ -61,6 +62,7 @@ pub trait ClientStore: Send + Sync {
     /// The client and its pool in one read: what every public operation starts with.
     async fn get_client_and_pool(&self, client_id: &str) -> StoreResult<Option<(ClientRecord, PoolRecord)>>;
     async fn update_client(&self, client: &ClientRecord) -> StoreResult<()>;
+    /// Deletes the client with its branding, UI customization and session settings.
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
     async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<ClientRecord>>;
 }
@@ -146,6 +148,51 @@ pub trait SessionStore: Send + Sync {
     async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64>;
 }
 
+/// The authorization server's configuration: resource servers, hosted-UI domains, branding
+/// and the pool documents (UI customization, session settings) the hosted UI reads.
+#[async_trait]
+pub trait OAuthConfigStore: Send + Sync {
+    /// [`StoreError::Conflict`]`("resource_server")` when the pool has that identifier.
+    async fn insert_resource_server(&self, server: &ResourceServerRecord) -> StoreResult<()>;
+    async fn get_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<Option<ResourceServerRecord>>;
+    /// Replaces name and scopes; false if absent.
+    async fn update_resource_server(&self, server: &ResourceServerRecord) -> StoreResult<bool>;
+    async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool>;
+    /// Resource servers ordered by identifier, strictly after `after`.
+    async fn list_resource_servers(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResourceServerRecord>>;
+    /// [`StoreError::Conflict`]`("domain")` when the name is taken (by any pool) or the pool
+    /// already has a domain of that kind.
+    async fn insert_domain(&self, domain: &DomainRecord) -> StoreResult<()>;
+    async fn get_domain(&self, domain: &str) -> StoreResult<Option<DomainRecord>>;
+    /// The pool's domains, prefix first.
+    async fn domains_of_pool(&self, pool_id: &str) -> StoreResult<Vec<DomainRecord>>;
+    /// Replaces the domain's settings; false if absent.
+    async fn update_domain(&self, domain: &DomainRecord) -> StoreResult<bool>;
+    async fn delete_domain(&self, pool_id: &str, domain: &str) -> StoreResult<bool>;
+    /// [`StoreError::Conflict`]`("branding")` when the client already has a style.
+    async fn insert_branding(&self, branding: &BrandingRecord) -> StoreResult<()>;
+    async fn get_branding(&self, pool_id: &str, id: &str) -> StoreResult<Option<BrandingRecord>>;
+    async fn get_branding_by_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<BrandingRecord>>;
+    /// Replaces the style's settings; false if absent.
+    async fn update_branding(&self, branding: &BrandingRecord) -> StoreResult<bool>;
+    async fn delete_branding(&self, pool_id: &str, id: &str) -> StoreResult<bool>;
+    async fn get_pool_doc(&self, pool_id: &str, kind: &str, name: &str) -> StoreResult<Option<PoolDocRecord>>;
+    /// Inserts or replaces (keeping the first `created_ms`).
+    async fn put_pool_doc(&self, doc: &PoolDocRecord) -> StoreResult<()>;
+    async fn delete_pool_doc(&self, pool_id: &str, kind: &str, name: &str) -> StoreResult<bool>;
+}
+
 /// Everything Cognate persists.
-pub trait Store: SettingStore + PoolStore + ClientStore + GroupStore + UserStore + TokenStore + SessionStore {}
-impl<T: SettingStore + PoolStore + ClientStore + GroupStore + UserStore + TokenStore + SessionStore> Store for T {}
+pub trait Store:
+    SettingStore + PoolStore + ClientStore + GroupStore + UserStore + TokenStore + SessionStore + OAuthConfigStore
+{
+}
+impl<T: SettingStore + PoolStore + ClientStore + GroupStore + UserStore + TokenStore + SessionStore + OAuthConfigStore>
+    Store for T
+{
+}

@@ -129,3 +129,49 @@ pub struct SessionRecord {
     pub expires_ms: i64,
     pub data: String,
 }
+
+/// A resource server of a pool: its custom scopes as the JSON list the API returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceServerRecord {
+    pub pool_id: String,
+    pub identifier: String,
+    pub name: String,
+    pub scopes: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// A hosted-UI domain: a prefix (`custom == false`) or a full custom host name, lower-cased
+/// and unique across pools. `config` is the domain's settings as JSON, owned by the domain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainRecord {
+    pub domain: String,
+    pub pool_id: String,
+    pub custom: bool,
+    pub config: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// A managed-login branding style: at most one per app client. `config` is its JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrandingRecord {
+    pub id: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub config: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// A JSON document a pool keeps under `(kind, name)`, read and written whole (the classic
+/// UI customization per client or `ALL`, session configurations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolDocRecord {
+    pub pool_id: String,
+    pub kind: String,
+    pub name: String,
+    pub doc: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
