@@ -27,7 +27,12 @@ PATTERN_OVERRIDES = {
     # Cognito counts "a non-leading, non-trailing space" as a password symbol; the model's
     # `[\S]+` would refuse such passwords.
     "PasswordType": r"[\S]+(.*[\S]+)?",
+    # A custom domain (CreateUserPoolDomain with CustomDomainConfig) is a full host name such
+    # as auth.example.com, which the service accepts; the model's pattern is a prefix's.
+    "DomainType": r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*$",
 }
+# Where botocore's length limit is a prefix domain's and the service takes a host name.
+MAX_OVERRIDES = {"DomainType": 253}
 # Members whose values Cognate accepts beyond botocore's pattern, each with its reason.
 # Trigger settings take an http(s) URL or a bare function name as well as a Lambda ARN:
 # Cognate can POST events to a URL or invoke a function by name through a Lambda endpoint.
@@ -81,6 +86,8 @@ def compact(model, service):
                 c[k] = s[k]
         if name in PATTERN_OVERRIDES:
             c["pattern"] = PATTERN_OVERRIDES[name]
+        if name in MAX_OVERRIDES:
+            c["max"] = MAX_OVERRIDES[name]
         if "members" in s:
             c["members"] = {m: member_shape(name, m, v["shape"]) for m, v in s["members"].items()}
         for k in ("member", "key", "value"):
