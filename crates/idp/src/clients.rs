@@ -96,6 +96,7 @@ impl Idp {
         };
         let settings = ClientSettings::of_create(req);
         let client = settings.validated(&pool, secret.is_some())?;
+        self.check_scopes(&pool.record.id, &client).await?;
         loop {
             record.client_id = cognate_crypto::random::client_id();
             let doc = ClientDoc {
@@ -133,6 +134,7 @@ impl Idp {
             record.name = name.clone();
         }
         doc.client = ClientSettings::of_update(req).validated(&pool, !doc.secrets.is_empty())?;
+        self.check_scopes(&pool.record.id, &doc.client).await?;
         record.config = serde_json::to_string(&doc).map_err(internal)?;
         record.version += 1;
         record.updated_ms = self.now_ms();
@@ -242,6 +244,30 @@ impl Idp {
         }
         self.store_client_doc(&mut record, &doc).await?;
         Ok(DeleteUserPoolClientSecretResponse {})
+    }
+
+    /// Scopes beyond the standard ones must name `{identifier}/{scope}` of one of the pool's
+    /// resource servers (scope names cannot contain `/`, identifiers can).
+    async fn check_scopes(&self, pool_id: &str, c: &UserPoolClientType) -> IdpResult<()> {
+        for scope in c.allowed_o_auth_scopes.as_deref().unwrap_or_default() {
+            if STANDARD_SCOPES.contains(&scope.as_str()) {
+                continue;
+            }
+            let known = match scope.rsplit_once('/') {
+                Some((identifier, name)) => match self.store.get_resource_server(pool_id, identifier).await? {
+                    Some(server) => serde_json::from_str::<Vec<ResourceServerScopeType>>(&server.scopes)
+                        .map_err(internal)?
+                        .iter()
+                        .any(|s| s.scope_name.as_deref() == Some(name)),
+                    None => false,
+                },
+                None => false,
+            };
+            if !known {
+                return Err(IdpError::ScopeDoesNotExist(format!("Invalid scope requested: {scope}")));
+            }
+        }
+        Ok(())
     }
 
     async fn store_client_doc(&self, record: &mut ClientRecord, doc: &ClientDoc) -> IdpResult<()> {
@@ -378,11 +404,6 @@ fn check_oauth(c: &UserPoolClientType, has_secret: bool) -> IdpResult<()> {
             ));
         }
     }
-    for scope in c.allowed_o_auth_scopes.as_deref().unwrap_or_default() {
-        if !STANDARD_SCOPES.contains(&scope.as_str()) {
-            return Err(IdpError::ScopeDoesNotExist(format!("Invalid scope requested: {scope}")));
-        }
-    }
     let callbacks = c.callback_ur_ls.as_deref().unwrap_or_default();
     for url in callbacks.iter().chain(c.logout_ur_ls.as_deref().unwrap_or_default()) {
         check_redirect_url(url)?;
@@ -392,13 +413,24 @@ fn check_oauth(c: &UserPoolClientType, has_secret: bool) -> IdpResult<()> {
     {
         return Err(invalid("DefaultRedirectURI must be one of the CallbackURLs."));
     }
+    let scopes = c.allowed_o_auth_scopes.as_deref().unwrap_or_default();
     if c.allowed_o_auth_flows_user_pool_client == Some(true) {
-        if flows.is_empty() {
-            return Err(invalid("AllowedOAuthFlows must be specified when AllowedOAuthFlowsUserPoolClient is true."));
+        if flows.is_empty() || scopes.is_empty() {
+            return Err(invalid(
+                "AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is allowed to use OAuth flows.",
+            ));
         }
         if flows.iter().any(|f| f != "client_credentials") && callbacks.is_empty() {
-            return Err(invalid("CallbackURLs must be specified for the code and implicit flows."));
+            return Err(IdpError::InvalidOAuthFlow(
+                "CallbackUrls can not be empty when code flow or implicit flow is selected".into(),
+            ));
         }
+    } else if !flows.is_empty() || !scopes.is_empty() {
+        // Without the switch the client cannot use OAuth at all, so flows or scopes set
+        // anyway are a mistake worth reporting rather than settings silently unused.
+        return Err(invalid(
+            "AllowedOAuthFlowsUserPoolClient must be true to set AllowedOAuthFlows or AllowedOAuthScopes.",
+        ));
     }
     for idp in c.supported_identity_providers.as_deref().unwrap_or_default() {
         if idp != "COGNITO" {

@@ -31,6 +31,9 @@ pub enum IdpError {
     InvalidOAuthFlow(String),
     #[error("{0}")]
     ScopeDoesNotExist(String),
+    /// The app client already has a managed-login branding style.
+    #[error("{0}")]
+    ManagedLoginBrandingExists(String),
     #[error("{0}")]
     LimitExceeded(String),
     #[error("{0}")]

@@ -15,6 +15,7 @@ mod devices;
 mod error;
 mod groups;
 mod lockout;
+pub mod m2m;
 mod messages;
 mod mfa;
 mod notify;

@@ -76,6 +76,12 @@ impl Idp {
         out.creation_date = Some(pool.record.created_ms as f64 / 1000.0);
         out.last_modified_date = Some(pool.record.updated_ms as f64 / 1000.0);
         out.estimated_number_of_users = Some(self.store.count_users(&pool.record.id).await?);
+        for domain in self.store.domains_of_pool(&pool.record.id).await? {
+            match domain.custom {
+                false => out.domain = Some(domain.domain),
+                true => out.custom_domain = Some(domain.domain),
+            }
+        }
         Ok(out)
     }
 
@@ -130,6 +136,9 @@ impl Idp {
             return Err(invalid(
                 "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
             ));
+        }
+        if !self.store.domains_of_pool(&pool.record.id).await?.is_empty() {
+            return Err(invalid("User pool cannot be deleted. It has a domain configured that should be deleted first."));
         }
         self.store.delete_pool(&pool.record.id).await?;
         Ok(DeleteUserPoolResponse {})
