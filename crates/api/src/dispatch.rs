@@ -67,30 +67,45 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::ConfirmForgotPassword => run!(idp, confirm_forgot_password),
         Op::ConfirmSignUp => run!(idp, confirm_sign_up),
         Op::CreateGroup => run!(idp, create_group),
+        Op::CreateManagedLoginBranding => run!(oauth, create_managed_login_branding),
+        Op::CreateResourceServer => run!(oauth, create_resource_server),
         Op::CreateUserPool => run!(idp, create_user_pool),
         Op::CreateUserPoolClient => run!(idp, create_user_pool_client),
+        Op::CreateUserPoolDomain => run!(oauth, create_user_pool_domain),
         Op::DeleteGroup => run!(idp, delete_group),
+        Op::DeleteManagedLoginBranding => run!(oauth, delete_managed_login_branding),
+        Op::DeleteResourceServer => run!(oauth, delete_resource_server),
         Op::DeleteUser => run!(idp, delete_user),
         Op::DeleteUserAttributes => run!(idp, delete_user_attributes),
         Op::DeleteUserPool => run!(idp, delete_user_pool),
         Op::DeleteUserPoolClient => run!(idp, delete_user_pool_client),
         Op::DeleteUserPoolClientSecret => run!(idp, delete_user_pool_client_secret),
+        Op::DeleteUserPoolDomain => run!(oauth, delete_user_pool_domain),
+        Op::DescribeManagedLoginBranding => run!(oauth, describe_managed_login_branding),
+        Op::DescribeManagedLoginBrandingByClient => run!(oauth, describe_managed_login_branding_by_client),
+        Op::DescribeResourceServer => run!(oauth, describe_resource_server),
         Op::DescribeUserPool => run!(idp, describe_user_pool),
         Op::DescribeUserPoolClient => run!(idp, describe_user_pool_client),
+        Op::DescribeUserPoolDomain => run!(oauth, describe_user_pool_domain),
         Op::ForgetDevice => run!(idp, forget_device),
         Op::ForgotPassword => run!(idp, forgot_password),
         Op::GetCSVHeader => run!(idp, get_csv_header),
+        Op::GetClientToken => run!(oauth, get_client_token),
         Op::GetDevice => run!(idp, get_device),
         Op::GetGroup => run!(idp, get_group),
         Op::GetSigningCertificate => run!(idp, get_signing_certificate),
         Op::GetTokensFromRefreshToken => run!(idp, get_tokens_from_refresh_token),
+        Op::GetUICustomization => run!(oauth, get_ui_customization),
         Op::GetUser => run!(idp, get_user),
         Op::GetUserAttributeVerificationCode => run!(idp, get_user_attribute_verification_code),
+        Op::GetUserPoolClientSessionConfiguration => run!(oauth, get_user_pool_client_session_configuration),
         Op::GetUserPoolMfaConfig => run!(idp, get_user_pool_mfa_config),
+        Op::GetUserPoolSessionConfiguration => run!(oauth, get_user_pool_session_configuration),
         Op::GlobalSignOut => run!(idp, global_sign_out),
         Op::InitiateAuth => run!(idp, initiate_auth),
         Op::ListDevices => run!(idp, list_devices),
         Op::ListGroups => run!(idp, list_groups),
+        Op::ListResourceServers => run!(oauth, list_resource_servers),
         Op::ListTagsForResource => run!(idp, list_tags_for_resource),
         Op::ListUserPoolClientSecrets => run!(idp, list_user_pool_client_secrets),
         Op::ListUserPoolClients => run!(idp, list_user_pool_clients),
@@ -100,17 +115,23 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::ResendConfirmationCode => run!(idp, resend_confirmation_code),
         Op::RespondToAuthChallenge => run!(idp, respond_to_auth_challenge),
         Op::RevokeToken => run!(idp, revoke_token),
+        Op::SetUICustomization => run!(oauth, set_ui_customization),
         Op::SetUserMFAPreference => run!(idp, set_user_mfa_preference),
+        Op::SetUserPoolClientSessionConfiguration => run!(oauth, set_user_pool_client_session_configuration),
         Op::SetUserPoolMfaConfig => run!(idp, set_user_pool_mfa_config),
+        Op::SetUserPoolSessionConfiguration => run!(oauth, set_user_pool_session_configuration),
         Op::SetUserSettings => run!(idp, set_user_settings),
         Op::SignUp => run!(idp, sign_up),
         Op::TagResource => run!(idp, tag_resource),
         Op::UntagResource => run!(idp, untag_resource),
         Op::UpdateDeviceStatus => run!(idp, update_device_status),
         Op::UpdateGroup => run!(idp, update_group),
+        Op::UpdateManagedLoginBranding => run!(oauth, update_managed_login_branding),
+        Op::UpdateResourceServer => run!(oauth, update_resource_server),
         Op::UpdateUserAttributes => run!(idp, update_user_attributes),
         Op::UpdateUserPool => run!(idp, update_user_pool),
         Op::UpdateUserPoolClient => run!(idp, update_user_pool_client),
+        Op::UpdateUserPoolDomain => run!(oauth, update_user_pool_domain),
         Op::VerifySoftwareToken => run!(idp, verify_software_token),
         Op::VerifyUserAttribute => run!(idp, verify_user_attribute),
         Op::AdminDeleteSoftwareToken
@@ -123,39 +144,24 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         | Op::AdminUpdateAuthEventFeedback
         | Op::CompleteWebAuthnRegistration
         | Op::CreateIdentityProvider
-        | Op::CreateManagedLoginBranding
-        | Op::CreateResourceServer
         | Op::CreateTerms
         | Op::CreateUserImportJob
-        | Op::CreateUserPoolDomain
         | Op::CreateUserPoolReplica
         | Op::DeleteIdentityProvider
-        | Op::DeleteManagedLoginBranding
-        | Op::DeleteResourceServer
         | Op::DeleteTerms
-        | Op::DeleteUserPoolDomain
         | Op::DeleteUserPoolReplica
         | Op::DeleteWebAuthnCredential
         | Op::DescribeIdentityProvider
-        | Op::DescribeManagedLoginBranding
-        | Op::DescribeManagedLoginBrandingByClient
-        | Op::DescribeResourceServer
         | Op::DescribeRiskConfiguration
         | Op::DescribeTerms
         | Op::DescribeTermsByClient
         | Op::DescribeUserImportJob
-        | Op::DescribeUserPoolDomain
-        | Op::GetClientToken
         | Op::GetDerivedToken
         | Op::GetIdentityProviderByIdentifier
         | Op::GetLogDeliveryConfiguration
         | Op::GetProvisionedLimit
-        | Op::GetUICustomization
         | Op::GetUserAuthFactors
-        | Op::GetUserPoolClientSessionConfiguration
-        | Op::GetUserPoolSessionConfiguration
         | Op::ListIdentityProviders
-        | Op::ListResourceServers
         | Op::ListTerms
         | Op::ListUserImportJobs
         | Op::ListUserPoolReplicas
@@ -164,19 +170,13 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         | Op::RevokeUserSession
         | Op::SetLogDeliveryConfiguration
         | Op::SetRiskConfiguration
-        | Op::SetUICustomization
-        | Op::SetUserPoolClientSessionConfiguration
-        | Op::SetUserPoolSessionConfiguration
         | Op::StartUserImportJob
         | Op::StartWebAuthnRegistration
         | Op::StopUserImportJob
         | Op::UpdateAuthEventFeedback
         | Op::UpdateIdentityProvider
-        | Op::UpdateManagedLoginBranding
         | Op::UpdateProvisionedLimit
-        | Op::UpdateResourceServer
         | Op::UpdateTerms
-        | Op::UpdateUserPoolDomain
         | Op::UpdateUserPoolReplica => Err(ApiError::new(
             "UnsupportedOperationException",
             format!("Cognate does not implement {} yet.", op.name()),

@@ -7,6 +7,16 @@
 //! **Architecture invariant:** no HTTP and no SQL here; time comes from the [`Clock`]; user
 //! sign-in and token issuance stay in `cognate-idp`, which this crate calls.
 
+mod branding;
+mod domains;
+pub mod m2m;
+mod resource_servers;
+mod session_config;
+mod settings;
+
+pub use branding::Branding;
+pub use settings::OAuthSettings;
+
 use cognate_core::Clock;
 use cognate_crypto::MasterKey;
 use cognate_idp::Idp;
@@ -16,19 +26,23 @@ use std::sync::Arc;
 /// The authorization-server service. Cheap to clone; every operation is a method.
 #[derive(Clone)]
 pub struct OAuth {
-    #[allow(dead_code)]
     idp: Idp,
-    #[allow(dead_code)]
     store: Arc<dyn Store>,
-    #[allow(dead_code)]
     clock: Arc<dyn Clock>,
     #[allow(dead_code)]
     master_key: Arc<MasterKey>,
+    settings: Arc<OAuthSettings>,
 }
 
 impl OAuth {
     pub fn new(idp: Idp, store: Arc<dyn Store>, clock: Arc<dyn Clock>, master_key: Arc<MasterKey>) -> Self {
-        OAuth { idp, store, clock, master_key }
+        OAuth { idp, store, clock, master_key, settings: Default::default() }
+    }
+
+    /// The same service with the operator's settings (the hosted-UI domain suffix).
+    pub fn with_settings(mut self, settings: OAuthSettings) -> Self {
+        self.settings = Arc::new(settings);
+        self
     }
 
     /// The user-pool service this one signs users in through.

@@ -128,6 +128,11 @@ pub struct ServeArgs {
     /// (AES-256-GCM; see README).
     #[arg(long, env = "COGNATE_CUSTOM_SENDER_KEY", hide_env_values = true)]
     pub custom_sender_key: Option<String>,
+    /// Parent domain of the hosted UI's prefix domains: a pool whose domain prefix is `login`
+    /// answers on `login.<suffix>` (e.g. `auth.example.com`) [default: none; prefix domains then
+    /// match no host, custom domains still do].
+    #[arg(long, env = "COGNATE_HOSTED_UI_DOMAIN_SUFFIX", value_name = "DOMAIN")]
+    pub hosted_ui_domain_suffix: Option<String>,
     /// Serve `POST /_cognate/test/clock` so tests can move the server's clock forward.
     /// Never enable this in production.
     #[arg(long, env = "COGNATE_ENABLE_TEST_CLOCK", num_args = 0..=1, default_missing_value = "true")]

@@ -26,6 +26,8 @@ pub struct Config {
     pub trigger_allow: cognate_idp::trigger_targets::TriggerAllowList,
     /// Base64 key for custom sender codes; checked at start-up.
     pub custom_sender_key: Option<String>,
+    /// The parent domain of prefix domains (`--hosted-ui-domain-suffix`), lower-case.
+    pub hosted_ui_domain_suffix: Option<String>,
     pub test_clock: bool,
 }
 
@@ -72,9 +74,22 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             trigger_timeout_ms,
             trigger_allow,
             custom_sender_key,
+            hosted_ui_domain_suffix,
             enable_test_clock
         ]
     )
+}
+
+/// `--hosted-ui-domain-suffix` as a lower-case host name (surrounding dots dropped).
+fn domain_suffix(given: &str) -> anyhow::Result<String> {
+    let d = given.trim().trim_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if !d.split('.').all(label_ok) {
+        bail!("--hosted-ui-domain-suffix: {given:?} is not a domain name");
+    }
+    Ok(d)
 }
 
 impl Config {
@@ -120,6 +135,7 @@ impl Config {
         };
         let trigger_allow = cognate_idp::trigger_targets::TriggerAllowList::parse(a.trigger_allow.unwrap_or_default())
             .map_err(|e| anyhow::anyhow!("--trigger-allow: {e}"))?;
+        let hosted_ui_domain_suffix = a.hosted_ui_domain_suffix.map(|d| domain_suffix(&d)).transpose()?;
         let defaults = PasswordParams::default();
         let log_json = match a.log_format.as_deref() {
             None | Some("text") => false,
@@ -139,6 +155,7 @@ impl Config {
             },
             trigger_allow,
             custom_sender_key: a.custom_sender_key,
+            hosted_ui_domain_suffix,
             region,
             account_id: a.account_id.unwrap_or_else(|| "000000000000".into()),
             master_key,
@@ -202,5 +219,15 @@ mod tests {
         let half = ServeArgs { admin_access_key_id: Some("A".into()), ..Default::default() };
         assert!(Config::from_layered(half, None).is_err());
         assert!(toml::from_str::<ServeArgs>("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn hosted_ui_domain_suffix_is_normalised_and_checked() {
+        let top = ServeArgs { hosted_ui_domain_suffix: Some("Auth.Example.com.".into()), ..Default::default() };
+        assert_eq!(Config::from_layered(top, None).unwrap().hosted_ui_domain_suffix.as_deref(), Some("auth.example.com"));
+        let file: ServeArgs = toml::from_str("hosted_ui_domain_suffix = \"login.test\"").unwrap();
+        assert_eq!(layered(&ServeArgs::default(), file).hosted_ui_domain_suffix.as_deref(), Some("login.test"));
+        let bad = ServeArgs { hosted_ui_domain_suffix: Some("a..b/c".into()), ..Default::default() };
+        assert!(Config::from_layered(bad, None).is_err());
     }
 }

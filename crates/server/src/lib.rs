@@ -93,7 +93,9 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
         trigger_allow: config.trigger_allow.clone(),
     };
     let idp = Idp::new(store.clone(), clock.clone(), hasher, master_key.clone(), messenger, invoker, settings);
-    let oauth = cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key);
+    let oauth_settings =
+        cognate_oauth::OAuthSettings { hosted_ui_domain_suffix: config.hosted_ui_domain_suffix.clone() };
+    let oauth = cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key).with_settings(oauth_settings);
     Ok(Services { idp, oauth, admin })
 }
 
