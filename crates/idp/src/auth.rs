@@ -384,9 +384,8 @@ impl Idp {
             client.check_secret_hash(params.get("SECRET_HASH").map(String::as_str), &hash_names(&typed, &user))?;
         }
         let refresh = Refresh::Reuse { origin_jti };
-        let device = data.device_key.as_deref();
         let source = TokenSource::RefreshTokens;
-        Ok(Step::Tokens(self.issue_device_tokens(pool, client, &user, data.auth_time, refresh, device, source).await?))
+        Ok(Step::Tokens(self.issue_refreshed_tokens(pool, client, &user, &data, refresh, source).await?))
     }
 
     /// Checks a refresh token for `client`: known, unexpired, family not revoked, user still
@@ -437,9 +436,8 @@ impl Idp {
             .redeem_refresh_token(&pool, &client, req.refresh_token.as_deref().unwrap_or_default(), rotation)
             .await?;
         let refresh = if rotation.is_some() { Refresh::Rotate { origin_jti } } else { Refresh::Reuse { origin_jti } };
-        let device = data.device_key.as_deref();
         let source = TokenSource::RefreshTokens;
-        let result = self.issue_device_tokens(pool, &client, &user, data.auth_time, refresh, device, source).await?;
+        let result = self.issue_refreshed_tokens(pool, &client, &user, &data, refresh, source).await?;
         Ok(GetTokensFromRefreshTokenResponse { authentication_result: Some(result) })
     }
 }

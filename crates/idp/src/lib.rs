@@ -14,6 +14,7 @@ mod codes;
 mod devices;
 mod error;
 mod groups;
+pub mod hosted;
 mod lockout;
 pub mod m2m;
 mod messages;

@@ -33,6 +33,21 @@ struct Grant<'a> {
     auth_time: i64,
     new_family: bool,
     device_key: Option<&'a str>,
+    scopes: Option<&'a [String]>,
+}
+
+/// What an OAuth 2.0 grant (the hosted UI, `/oauth2/token`) adds to a token response: the
+/// scopes granted instead of the API's admin scope, and the nonce the ID token echoes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OAuthGrant {
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+}
+
+impl OAuthGrant {
+    fn has(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
 }
 
 /// What the server remembers about a refresh token besides its family.
@@ -43,6 +58,9 @@ pub(crate) struct RefreshData {
     pub auth_time: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_key: Option<String>,
+    /// The scopes an OAuth grant gave; refreshes keep them (none: an API sign-in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// The claims of an access token that the user-pool API checks.
@@ -104,6 +122,39 @@ impl Idp {
         device_key: Option<&str>,
         source: TokenSource,
     ) -> IdpResult<AuthenticationResultType> {
+        self.mint_tokens(pool, client, user, auth_time, refresh, device_key, source, None).await
+    }
+
+    /// Tokens for a refresh: the refresh token's device and, for an OAuth grant, its scopes,
+    /// so refreshing never widens what the sign-in granted.
+    pub(crate) async fn issue_refreshed_tokens(
+        &self,
+        pool: Pool,
+        client: &AppClient,
+        user: &User,
+        data: &RefreshData,
+        refresh: Refresh,
+        source: TokenSource,
+    ) -> IdpResult<AuthenticationResultType> {
+        let oauth = data.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None });
+        let device = data.device_key.as_deref();
+        self.mint_tokens(pool, client, user, data.auth_time, refresh, device, source, oauth.as_ref()).await
+    }
+
+    /// Mints the tokens of every grant; `oauth` replaces the admin scope with the granted
+    /// ones, adds the nonce, and leaves out the ID token without `openid`.
+    #[expect(clippy::too_many_arguments, reason = "each is a distinct fact of the grant")]
+    pub(crate) async fn mint_tokens(
+        &self,
+        pool: Pool,
+        client: &AppClient,
+        user: &User,
+        auth_time: i64,
+        refresh: Refresh,
+        device_key: Option<&str>,
+        source: TokenSource,
+        oauth: Option<&OAuthGrant>,
+    ) -> IdpResult<AuthenticationResultType> {
         let pool = self.pool_with_keys(pool).await?;
         let now_ms = self.now_ms();
         let now = now_ms / 1000;
@@ -114,7 +165,8 @@ impl Idp {
         let refresh_token = match refresh {
             Refresh::Reuse { .. } => None,
             _ => {
-                let grant = Grant { origin_jti: &origin_jti, auth_time, new_family, device_key };
+                let scopes = oauth.map(|o| o.scopes.as_slice());
+                let grant = Grant { origin_jti: &origin_jti, auth_time, new_family, device_key, scopes };
                 Some(self.new_refresh_token(&pool, client, user, grant).await?)
             }
         };
@@ -127,6 +179,9 @@ impl Idp {
         if let (Some(key), Value::Object(map)) = (device_key, &mut access_claims) {
             map.insert("device_key".into(), json!(key));
         }
+        if let Some(grant) = oauth {
+            oauth_claims(grant, &mut id_claims, &mut access_claims);
+        }
         let claims = crate::triggers::token_generation::Claims { id: &mut id_claims, access: &mut access_claims };
         Box::pin(self.pre_token_generation(&pool, client, user, source, claims)).await?;
         let sign = |key_use: KeyUse, claims: &Value| -> IdpResult<String> {
@@ -136,7 +191,10 @@ impl Idp {
         };
         Ok(AuthenticationResultType {
             access_token: Some(sign(KeyUse::Access, &access_claims)?),
-            id_token: Some(sign(KeyUse::Id, &id_claims)?),
+            id_token: match oauth {
+                Some(grant) if !grant.has("openid") => None,
+                _ => Some(sign(KeyUse::Id, &id_claims)?),
+            },
             refresh_token,
             expires_in: Some(client.access_validity_s()),
             token_type: Some("Bearer".into()),
@@ -151,7 +209,7 @@ impl Idp {
         user: &User,
         grant: Grant<'_>,
     ) -> IdpResult<String> {
-        let Grant { origin_jti, auth_time, new_family, device_key } = grant;
+        let Grant { origin_jti, auth_time, new_family, device_key, scopes } = grant;
         let now = self.now_ms();
         let expires_ms = now + client.refresh_validity_s() * 1000;
         let family = new_family.then(|| TokenFamily {
@@ -168,6 +226,7 @@ impl Idp {
             sub: user.record.sub.clone(),
             auth_time,
             device_key: device_key.map(String::from),
+            scopes: scopes.map(<[String]>::to_vec),
         };
         let record = RefreshTokenRecord {
             token_hash: refresh_digest(&token),
@@ -234,6 +293,11 @@ impl Idp {
     /// [`Self::authenticate`], also reading the token's app client (in the same read as the
     /// rest) when `with_client`.
     pub(crate) async fn check_access(&self, token: &str, with_client: bool) -> IdpResult<Access> {
+        self.check_access_for(token, with_client, ADMIN_SCOPE).await
+    }
+
+    /// [`Self::check_access`] for an operation that needs `scope` (`openid` for userInfo).
+    pub(crate) async fn check_access_for(&self, token: &str, with_client: bool, scope: &str) -> IdpResult<Access> {
         let invalid = || IdpError::NotAuthorized("Invalid Access Token".into());
         let parsed = cognate_crypto::jws::parse(token).map_err(|_| invalid())?;
         let claims: AccessClaims = serde_json::from_slice(&parsed.payload).map_err(|_| invalid())?;
@@ -268,7 +332,7 @@ impl Idp {
         if claims.exp <= now_ms / 1000 {
             return Err(IdpError::NotAuthorized("Access Token has expired".into()));
         }
-        if !claims.scope.split(' ').any(|s| s == ADMIN_SCOPE) {
+        if !claims.scope.split(' ').any(|s| s == scope) {
             return Err(IdpError::NotAuthorized("Access Token does not have required scopes".into()));
         }
         if claims.origin_jti.is_some() && check.family.is_none_or(|f| f.revoked) {
@@ -327,6 +391,18 @@ impl Common<'_> {
         if let [only] = preferred.as_slice() {
             claims.insert("cognito:preferred_role".into(), json!(only.role_arn));
         }
+    }
+}
+
+/// The OAuth grant's claims: its scopes (and `version` 2, as OAuth-issued access tokens
+/// carry), and the authorization request's nonce in the ID token.
+fn oauth_claims(grant: &OAuthGrant, id: &mut Value, access: &mut Value) {
+    if let Value::Object(map) = access {
+        map.insert("scope".into(), json!(grant.scopes.join(" ")));
+        map.insert("version".into(), json!(2));
+    }
+    if let (Some(nonce), Value::Object(map)) = (&grant.nonce, id) {
+        map.insert("nonce".into(), json!(nonce));
     }
 }
 

@@ -1,0 +1,213 @@
+//! The hosted UI's hooks into this domain: the app client's OAuth settings, password sign-in
+//! through the same path as the API (lockout, existence hiding, triggers, status rules), and
+//! tokens minted for an OAuth grant (granted scopes, nonce, the session's sign-in time).
+
+use crate::auth::{Device, Step};
+use crate::client_auth::AppClient;
+use crate::pools::Pool;
+use crate::tokens::{OAuthGrant, Refresh};
+use crate::triggers::Trigger;
+use crate::triggers::token_generation::TokenSource;
+use crate::user_record::User;
+use crate::{Idp, IdpError, IdpResult, error::internal};
+use cognate_wire::idp::types::{AuthenticationResultType, GetTokensFromRefreshTokenRequest, RevokeTokenRequest};
+use serde_json::{Map, Value, json};
+
+/// An app client as the authorization server sees it.
+#[derive(Debug, Clone)]
+pub struct HostedClient {
+    pub client_id: String,
+    pub pool_id: String,
+    pub has_secret: bool,
+    /// AllowedOAuthFlowsUserPoolClient: without it the client has no OAuth at all.
+    pub oauth_enabled: bool,
+    pub flows: Vec<String>,
+    pub scopes: Vec<String>,
+    pub callback_urls: Vec<String>,
+    pub logout_urls: Vec<String>,
+}
+
+/// Where a hosted-UI password sign-in ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostedSignIn {
+    /// Every factor passed: the user and the sign-in time (seconds) tokens carry as `auth_time`.
+    SignedIn { sub: String, auth_time: i64 },
+    /// The next step is this challenge (NEW_PASSWORD_REQUIRED, an MFA challenge, ...).
+    Challenge(String),
+}
+
+/// What an authorization grant mints tokens for.
+#[derive(Debug, Clone)]
+pub struct HostedGrant {
+    pub client_id: String,
+    pub sub: String,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub auth_time: i64,
+}
+
+/// A token response; `origin_jti` names the refresh-token family the grant started.
+#[derive(Debug, Clone)]
+pub struct HostedTokens {
+    pub access_token: String,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub expires_in: i64,
+    pub origin_jti: String,
+}
+
+impl Idp {
+    /// The client's OAuth settings.
+    pub async fn hosted_client(&self, client_id: &str) -> IdpResult<HostedClient> {
+        let (_, client) = self.app_client(client_id).await?;
+        let c = &client.doc.client;
+        Ok(HostedClient {
+            client_id: client.id().to_owned(),
+            pool_id: client.record.pool_id.clone(),
+            has_secret: client.has_secret(),
+            oauth_enabled: c.allowed_o_auth_flows_user_pool_client == Some(true),
+            flows: c.allowed_o_auth_flows.clone().unwrap_or_default(),
+            scopes: c.allowed_o_auth_scopes.clone().unwrap_or_default(),
+            callback_urls: c.callback_ur_ls.clone().unwrap_or_default(),
+            logout_urls: c.logout_ur_ls.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Whether `secret` is the client's secret (constant time; any of its secrets).
+    pub async fn hosted_client_secret_ok(&self, client_id: &str, secret: &str) -> IdpResult<bool> {
+        let (_, client) = self.app_client(client_id).await?;
+        Ok(client.has_secret() && client.check_secret(Some(secret)).is_ok())
+    }
+
+    /// Password sign-in for the hosted UI, whatever the client's ExplicitAuthFlows say (the
+    /// hosted UI is its own way in, as in Cognito). Errors are the API's facts: wrong
+    /// password, unknown user (hidden as a wrong password when the client asks), disabled,
+    /// unconfirmed, locked out, trigger failures.
+    pub async fn hosted_sign_in(&self, client_id: &str, username: &str, password: &str) -> IdpResult<HostedSignIn> {
+        let (pool, client) = self.app_client(client_id).await?;
+        let mut user = match self.resolve_user(&pool, username).await {
+            Err(IdpError::UserNotFound) if self.has_trigger(&pool, Trigger::UserMigration) => {
+                let user = self.migrate_on_sign_in(&pool, &client, username, password).await?;
+                self.pre_authentication(&pool, &client, &user).await?;
+                return self.hosted_gates(pool, &client, user).await;
+            }
+            Err(IdpError::UserNotFound) => self.sign_in_user(&pool, &client, username).await?,
+            other => other?,
+        };
+        self.pre_authentication(&pool, &client, &user).await?;
+        self.verify_password(&pool, &mut user, password).await?;
+        self.hosted_gates(pool, &client, user).await
+    }
+
+    /// After a correct password: the status rules of API sign-in, then MFA, then
+    /// PostAuthentication. The hosted UI tracks no devices.
+    async fn hosted_gates(&self, pool: Pool, client: &AppClient, user: User) -> IdpResult<HostedSignIn> {
+        if !user.record.enabled {
+            return Err(IdpError::NotAuthorized("User is disabled.".into()));
+        }
+        match user.record.status.as_str() {
+            "UNCONFIRMED" => return Err(IdpError::UserNotConfirmed),
+            "RESET_REQUIRED" => return Err(IdpError::PasswordResetRequired),
+            "FORCE_CHANGE_PASSWORD" => return Ok(HostedSignIn::Challenge("NEW_PASSWORD_REQUIRED".into())),
+            _ => {}
+        }
+        if let Some(step) = self.mfa_step(&pool, client, &user, &Device::Untracked).await? {
+            return Ok(match step {
+                Step::Challenge { name, .. } => HostedSignIn::Challenge(name),
+                Step::Tokens(_) => HostedSignIn::Challenge("MFA".into()),
+            });
+        }
+        self.post_authentication(&pool, client, &user, false).await?;
+        Ok(HostedSignIn::SignedIn { sub: user.record.sub.clone(), auth_time: self.now_ms() / 1000 })
+    }
+
+    /// Whether a hosted-UI session's user may still be signed in silently.
+    pub async fn hosted_user_active(&self, pool_id: &str, sub: &str) -> IdpResult<bool> {
+        let record = self.store.get_user(pool_id, sub).await?;
+        Ok(record.is_some_and(|u| u.enabled && matches!(u.status.as_str(), "CONFIRMED" | "EXTERNAL_PROVIDER")))
+    }
+
+    /// Mints tokens for an authorization grant: a new refresh-token family, the granted
+    /// scopes, the nonce, and the hosted-UI session's sign-in time.
+    pub async fn issue_hosted_tokens(&self, grant: &HostedGrant) -> IdpResult<HostedTokens> {
+        let (pool, client) = self.app_client(&grant.client_id).await?;
+        let gone = || IdpError::NotAuthorized("User does not exist.".into());
+        let record = self.store.get_user(&pool.record.id, &grant.sub).await?.ok_or_else(gone)?;
+        if !record.enabled {
+            return Err(IdpError::NotAuthorized("User is disabled.".into()));
+        }
+        let user = User::from_record(record)?;
+        let oauth = OAuthGrant { scopes: grant.scopes.clone(), nonce: grant.nonce.clone() };
+        let source = TokenSource::Authentication;
+        let result = self
+            .mint_tokens(pool, &client, &user, grant.auth_time, Refresh::NewFamily, None, source, Some(&oauth))
+            .await?;
+        hosted_tokens(result)
+    }
+
+    /// `grant_type=refresh_token`: the API's refresh (rotation, revocation, reuse), which
+    /// keeps the scopes the refresh token was granted with.
+    pub async fn hosted_refresh(&self, client_id: &str, secret: Option<&str>, token: &str) -> IdpResult<HostedTokens> {
+        let req = GetTokensFromRefreshTokenRequest {
+            client_id: Some(client_id.to_owned()),
+            client_secret: secret.map(String::from),
+            refresh_token: Some(token.to_owned()),
+            ..Default::default()
+        };
+        let result = self.get_tokens_from_refresh_token(req).await?.authentication_result.unwrap_or_default();
+        hosted_tokens(result)
+    }
+
+    /// `/oauth2/revoke`: RevokeToken's rules (refresh tokens only, the client's own family).
+    pub async fn hosted_revoke(&self, client_id: &str, secret: Option<&str>, token: &str) -> IdpResult<()> {
+        let req = RevokeTokenRequest {
+            client_id: Some(client_id.to_owned()),
+            client_secret: secret.map(String::from),
+            token: Some(token.to_owned()),
+            ..Default::default()
+        };
+        self.revoke_token(req).await.map(drop)
+    }
+
+    /// Revokes the family a grant started (an authorization code presented twice).
+    pub async fn revoke_grant(&self, origin_jti: &str) -> IdpResult<()> {
+        Ok(self.store.revoke_family(origin_jti).await?)
+    }
+
+    /// `/oauth2/userInfo`: the claims an access token with `openid` may read, by scope:
+    /// `email` and `phone` their attributes, `profile` every attribute the client reads.
+    pub async fn user_info(&self, token: &str) -> IdpResult<Map<String, Value>> {
+        let access = self.check_access_for(token, true, "openid").await?;
+        let client = access.client.map(|r| self.app_client_of(r)).transpose()?;
+        let scopes: Vec<&str> = access.claims.scope.split(' ').collect();
+        let readable = |name: &str| client.as_ref().is_none_or(|c| c.can_read(name));
+        let wanted = |name: &str| match name {
+            "email" | "email_verified" => scopes.contains(&"email") || scopes.contains(&"profile"),
+            "phone_number" | "phone_number_verified" => scopes.contains(&"phone") || scopes.contains(&"profile"),
+            _ => scopes.contains(&"profile"),
+        };
+        let mut claims = Map::new();
+        for (name, value) in &access.user.attributes {
+            if name != "sub" && !name.starts_with("dev:") && readable(name) && wanted(name) {
+                claims.insert(name.clone(), json!(value));
+            }
+        }
+        claims.insert("sub".into(), json!(access.user.record.sub));
+        claims.insert("username".into(), json!(access.user.record.username));
+        Ok(claims)
+    }
+}
+
+fn hosted_tokens(result: AuthenticationResultType) -> IdpResult<HostedTokens> {
+    let access_token = result.access_token.ok_or_else(|| internal("no access token"))?;
+    let parsed = cognate_crypto::jws::parse(&access_token).map_err(internal)?;
+    let claims: Value = serde_json::from_slice(&parsed.payload).map_err(internal)?;
+    let origin_jti = claims.get("origin_jti").and_then(Value::as_str).unwrap_or_default().to_owned();
+    Ok(HostedTokens {
+        access_token,
+        id_token: result.id_token,
+        refresh_token: result.refresh_token,
+        expires_in: result.expires_in.unwrap_or(3600),
+        origin_jti,
+    })
+}
