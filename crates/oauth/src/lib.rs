@@ -17,6 +17,16 @@ mod settings;
 pub use branding::Branding;
 pub use settings::OAuthSettings;
 
+pub mod authorize;
+mod codes;
+pub mod error;
+pub mod grants;
+pub mod login;
+mod scopes;
+pub mod sessions;
+pub mod urls;
+pub mod userinfo;
+
 use cognate_core::Clock;
 use cognate_crypto::MasterKey;
 use cognate_idp::Idp;
@@ -29,7 +39,6 @@ pub struct OAuth {
     idp: Idp,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    #[allow(dead_code)]
     master_key: Arc<MasterKey>,
     settings: Arc<OAuthSettings>,
 }

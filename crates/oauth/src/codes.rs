@@ -1,0 +1,100 @@
+//! Authorization codes: random, single use, five minutes, stored only as a digest with
+//! everything they are bound to (client, redirect URI, PKCE challenge, nonce, scopes, user,
+//! sign-in time), so any node can redeem them. A redeemed code leaves a marker naming the
+//! token family it started: presenting it again revokes that family (RFC 6749 §4.1.2), since
+//! a second presentation means someone else holds the code.
+
+use crate::OAuth;
+use crate::authorize::AuthRequest;
+use crate::error::{OAuthError, OAuthResult, internal, store};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use cognate_store::SessionRecord;
+use serde::{Deserialize, Serialize};
+
+const CODE_MS: i64 = 5 * 60_000;
+/// How long a redeemed code is remembered: long past its own expiry, so a late replay is
+/// still caught.
+const USED_MS: i64 = 24 * 3_600_000;
+
+/// What a code is bound to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CodeData {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub challenge: Option<String>,
+    pub nonce: Option<String>,
+    pub scopes: Vec<String>,
+    pub sub: String,
+    pub auth_time: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Used {
+    origin_jti: String,
+}
+
+fn code_digest(code: &str) -> String {
+    cognate_crypto::digest_hex(&[b"oauth-code", code.as_bytes()])
+}
+
+fn used_digest(code: &str) -> String {
+    cognate_crypto::digest_hex(&[b"oauth-code-used", code.as_bytes()])
+}
+
+impl OAuth {
+    pub(crate) async fn issue_code(&self, req: &AuthRequest, sub: &str, auth_time: i64) -> OAuthResult<String> {
+        let code = B64URL.encode(cognate_crypto::random::bytes::<32>());
+        let data = CodeData {
+            client_id: req.client.client_id.clone(),
+            redirect_uri: req.redirect_uri.clone(),
+            challenge: req.challenge.clone(),
+            nonce: req.nonce.clone(),
+            scopes: req.scopes.clone(),
+            sub: sub.to_owned(),
+            auth_time,
+        };
+        let record = SessionRecord {
+            id_hash: code_digest(&code),
+            pool_id: req.client.pool_id.clone(),
+            expires_ms: self.clock.now().millis() + CODE_MS,
+            data: serde_json::to_string(&data).map_err(internal)?,
+        };
+        self.store.insert_session(&record).await.map_err(store)?;
+        Ok(code)
+    }
+
+    /// Takes the code (it can be taken once); a code redeemed before revokes what it issued.
+    pub(crate) async fn redeem_code(&self, pool_id: &str, code: &str) -> OAuthResult<CodeData> {
+        let invalid = || OAuthError::invalid_grant("The authorization code is invalid or has expired.");
+        let Some(record) = self.store.take_session(&code_digest(code)).await.map_err(store)? else {
+            self.replayed(code).await?;
+            return Err(invalid());
+        };
+        if record.expires_ms <= self.clock.now().millis() || record.pool_id != pool_id {
+            return Err(invalid());
+        }
+        serde_json::from_str(&record.data).map_err(internal)
+    }
+
+    async fn replayed(&self, code: &str) -> OAuthResult<()> {
+        if let Some(used) = self.store.take_session(&used_digest(code)).await.map_err(store)? {
+            let used: Used = serde_json::from_str(&used.data).map_err(internal)?;
+            tracing::warn!("an authorization code was presented twice; revoking its tokens");
+            self.idp.revoke_grant(&used.origin_jti).await.map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Remembers which token family a redeemed code started.
+    pub(crate) async fn mark_code_used(&self, pool_id: &str, code: &str, origin_jti: &str) -> OAuthResult<()> {
+        let used = Used { origin_jti: origin_jti.to_owned() };
+        let record = SessionRecord {
+            id_hash: used_digest(code),
+            pool_id: pool_id.to_owned(),
+            expires_ms: self.clock.now().millis() + USED_MS,
+            data: serde_json::to_string(&used).map_err(internal)?,
+        };
+        self.store.insert_session(&record).await.map_err(store)
+    }
+}

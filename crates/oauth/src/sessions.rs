@@ -1,0 +1,111 @@
+//! Hosted-UI sessions and the sign-in form's CSRF token.
+//!
+//! A session is a server-side record (so `/logout` ends it on every node, and a copied
+//! cookie dies with it) named by a random id inside a cookie sealed with the master key
+//! (so the cookie can be neither forged nor read). The CSRF token is a random value whose
+//! sealed copy sits in its own cookie: a form posted from another site, or with another
+//! browser's cookie, carries a token that does not match.
+
+use crate::OAuth;
+use crate::error::{OAuthResult, internal, store};
+use cognate_store::SessionRecord;
+use serde::{Deserialize, Serialize};
+
+const SESSION_PURPOSE: &str = "cognate hosted-ui session";
+const CSRF_PURPOSE: &str = "cognate hosted-ui csrf";
+/// Cognito's hosted-UI sessions last an hour.
+pub const SESSION_SECONDS: i64 = 3600;
+
+#[derive(Serialize, Deserialize)]
+struct SessionCookie {
+    sid: String,
+    pool: String,
+    exp_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionData {
+    sub: String,
+    auth_time: i64,
+}
+
+/// A hosted-UI session that may sign its user in silently.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub sub: String,
+    pub auth_time: i64,
+}
+
+fn session_digest(sid: &str) -> String {
+    cognate_crypto::digest_hex(&[b"hosted-ui-session", sid.as_bytes()])
+}
+
+impl OAuth {
+    /// Starts a session for a signed-in user; returns the sealed cookie value.
+    pub(crate) async fn start_session(&self, pool_id: &str, sub: &str, auth_time: i64) -> OAuthResult<String> {
+        let sid = hex::encode(cognate_crypto::random::bytes::<32>());
+        let exp_ms = self.clock.now().millis() + SESSION_SECONDS * 1000;
+        let data = serde_json::to_string(&SessionData { sub: sub.to_owned(), auth_time }).map_err(internal)?;
+        let record =
+            SessionRecord { id_hash: session_digest(&sid), pool_id: pool_id.to_owned(), expires_ms: exp_ms, data };
+        self.store.insert_session(&record).await.map_err(store)?;
+        let cookie = SessionCookie { sid, pool: pool_id.to_owned(), exp_ms };
+        Ok(self.master_key.seal(SESSION_PURPOSE, &serde_json::to_vec(&cookie).map_err(internal)?))
+    }
+
+    fn open_session_cookie(&self, cookie: &str) -> Option<SessionCookie> {
+        let plain = self.master_key.open(SESSION_PURPOSE, cookie).ok()?;
+        serde_json::from_slice(&plain).ok()
+    }
+
+    /// The session a cookie names, if it is this pool's, unexpired, not logged out, and its
+    /// user may still sign in.
+    pub(crate) async fn live_session(&self, pool_id: &str, cookie: &str) -> Option<LiveSession> {
+        let c = self.open_session_cookie(cookie)?;
+        let now = self.clock.now().millis();
+        if c.pool != pool_id || c.exp_ms <= now {
+            return None;
+        }
+        // The store offers only take (read-and-delete), so the record is put back at once.
+        let record = self.store.take_session(&session_digest(&c.sid)).await.ok()??;
+        if record.expires_ms <= now || record.pool_id != pool_id {
+            return None;
+        }
+        self.store.insert_session(&record).await.ok()?;
+        let data: SessionData = serde_json::from_str(&record.data).ok()?;
+        match self.idp.hosted_user_active(pool_id, &data.sub).await {
+            Ok(true) => Some(LiveSession { sub: data.sub, auth_time: data.auth_time }),
+            _ => None,
+        }
+    }
+
+    /// Ends the session a cookie names (logout); an unreadable cookie ends nothing.
+    pub async fn end_session(&self, cookie: Option<&str>) -> OAuthResult<()> {
+        if let Some(c) = cookie.and_then(|c| self.open_session_cookie(c)) {
+            self.store.take_session(&session_digest(&c.sid)).await.map_err(store)?;
+        }
+        Ok(())
+    }
+
+    /// The CSRF cookie to set (the browser's own when it is still readable) and the token the
+    /// form carries.
+    pub fn csrf_pair(&self, cookie: Option<&str>) -> (String, String) {
+        if let Some(token) = cookie.and_then(|c| self.csrf_token_of(c)) {
+            return (cookie.unwrap_or_default().to_owned(), token);
+        }
+        let token = hex::encode(cognate_crypto::random::bytes::<32>());
+        (self.master_key.seal(CSRF_PURPOSE, token.as_bytes()), token)
+    }
+
+    fn csrf_token_of(&self, cookie: &str) -> Option<String> {
+        String::from_utf8(self.master_key.open(CSRF_PURPOSE, cookie).ok()?).ok()
+    }
+
+    /// Whether a posted form's token matches the browser's CSRF cookie (constant time).
+    pub fn csrf_ok(&self, cookie: Option<&str>, token: Option<&str>) -> bool {
+        match (cookie.and_then(|c| self.csrf_token_of(c)), token) {
+            (Some(expected), Some(given)) => cognate_crypto::ct_eq(expected.as_bytes(), given.as_bytes()),
+            _ => false,
+        }
+    }
+}
