@@ -5,8 +5,20 @@
 //!
 //! **Architecture invariant:** no domain rules here; every decision is `cognate-oauth`'s.
 
+mod browser;
+mod endpoints;
+mod pages;
+mod site;
+
 use axum::Router;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
 use cognate_oauth::OAuth;
+use minijinja::context;
 use std::sync::Arc;
 
 /// What every hosted-UI handler shares.
@@ -15,8 +27,55 @@ pub struct WebState {
     pub oauth: OAuth,
 }
 
+/// The handlers' state: the service and the parsed templates.
+pub(crate) struct Web {
+    oauth: OAuth,
+    pages: pages::Pages,
+}
+
+/// Pages load nothing but the one stylesheet; no script, no frames (clickjacking), no
+/// `<base>` rewriting, and forms post only to this server.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The hosted-UI and OAuth routes. It has no fallback of its own, so the server can merge it
 /// with the API router.
 pub fn router(state: WebState) -> Router {
-    Router::new().with_state(Arc::new(state))
+    let web = Arc::new(Web { oauth: state.oauth, pages: pages::Pages::new() });
+    let routes = || {
+        Router::new()
+            .route("/oauth2/authorize", get(browser::authorize))
+            .route("/login", get(browser::login_page).post(browser::login))
+            .route("/logout", get(browser::logout))
+            .route("/static/cognate.css", get(browser::stylesheet))
+            .route("/oauth2/token", post(endpoints::token))
+            .route("/oauth2/revoke", post(endpoints::revoke))
+            .route("/oauth2/userInfo", get(endpoints::user_info).post(endpoints::user_info))
+    };
+    Router::new()
+        .nest("/{pool_id}", routes())
+        .merge(routes())
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(web)
+}
+
+/// Headers on every hosted-UI response. A handler may set a narrower Cache-Control (the
+/// stylesheet) or its own CSP (the sign-in page adds its redirect target to form-action).
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    if !h.contains_key(CONTENT_SECURITY_POLICY) {
+        h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    }
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The error page. It never links anywhere the request named.
+pub(crate) fn error_page(web: &Web, status: StatusCode, message: &str, lang: Option<&str>) -> Response {
+    let ctx = context! { message, base => "", lang => pages::lang(lang) };
+    web.pages.render(status, "error.html", ctx)
 }

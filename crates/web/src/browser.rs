@@ -1,0 +1,181 @@
+//! The browser's side: `/oauth2/authorize`, the sign-in page and its form, `/logout`, and
+//! the stylesheet.
+
+use crate::site::Site;
+use crate::{Web, error_page, pages};
+use axum::extract::{Form, Query, RawQuery, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use cognate_oauth::authorize::{AuthRequest, AuthorizeError, AuthorizeOutcome, AuthorizeParams};
+use cognate_oauth::login::{LoginForm, LoginOutcome};
+use cognate_oauth::userinfo::LogoutOutcome;
+use minijinja::context;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const SESSION_COOKIE: &str = "cognate_session";
+const CSRF_COOKIE: &str = "cognate_csrf";
+
+type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn params(query: Params) -> AuthorizeParams {
+    AuthorizeParams(query.map(|Query(q)| q).unwrap_or_default())
+}
+
+/// A 302 (OAuth clients expect Found, not See Other).
+pub(crate) fn found(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => (StatusCode::FOUND, [(LOCATION, value)]).into_response(),
+        Err(_) => (StatusCode::BAD_REQUEST, "the redirect target is not a valid URL").into_response(),
+    }
+}
+
+fn failed(web: &Web, e: AuthorizeError, lang: Option<&str>) -> Response {
+    match e {
+        AuthorizeError::Page(text) => error_page(web, StatusCode::BAD_REQUEST, &text, lang),
+        AuthorizeError::Redirect(uri) => found(&uri),
+    }
+}
+
+/// HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site posts), scoped to
+/// the pool's pages, Secure behind https.
+fn cookie(site: &Site, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path(site.cookie_path())
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(site.secure)
+        .build()
+}
+
+pub(crate) async fn authorize(
+    site: Site,
+    State(web): State<Arc<Web>>,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+    query: Params,
+) -> Response {
+    let p = params(query);
+    let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    match web.oauth.authorize(&site.pool_id, &p, session.as_deref()).await {
+        Ok(AuthorizeOutcome::Login(_)) => found(&format!("{}/login?{}", site.base, raw.unwrap_or_default())),
+        Ok(AuthorizeOutcome::Redirect(uri)) => found(&uri),
+        Err(e) => failed(&web, e, p.get("lang")),
+    }
+}
+
+pub(crate) async fn login_page(
+    site: Site,
+    State(web): State<Arc<Web>>,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+    query: Params,
+) -> Response {
+    let p = params(query);
+    match web.oauth.check_authorize(&site.pool_id, &p).await {
+        Ok(req) => {
+            let hint = req.login_hint.clone().unwrap_or_default();
+            render_login(&web, &site, jar, raw.as_deref(), &req, &hint, None, StatusCode::OK)
+        }
+        Err(e) => failed(&web, e, p.get("lang")),
+    }
+}
+
+pub(crate) async fn login(
+    site: Site,
+    State(web): State<Arc<Web>>,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+    query: Params,
+    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let p = params(query);
+    let mut fields = form.map(|Form(f)| f).unwrap_or_default();
+    let form = LoginForm {
+        username: fields.remove("username").unwrap_or_default(),
+        password: fields.remove("password").unwrap_or_default(),
+        csrf: fields.remove("_csrf"),
+    };
+    let csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
+    match web.oauth.login(&site.pool_id, &p, &form, csrf.as_deref()).await {
+        Ok(LoginOutcome::SignedIn { redirect, session_cookie }) => {
+            (jar.add(cookie(&site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
+        }
+        Ok(LoginOutcome::Retry { request, message }) => {
+            let (name, msg) = (form.username.as_str(), Some(message.as_str()));
+            render_login(&web, &site, jar, raw.as_deref(), &request, name, msg, StatusCode::OK)
+        }
+        Ok(LoginOutcome::Unavailable { request, step }) => {
+            let ctx = context! { step, base => site.base, lang => pages::lang(request.lang.as_deref()) };
+            web.pages.render(StatusCode::OK, "unavailable.html", ctx)
+        }
+        Ok(LoginOutcome::Forged) => {
+            let text = "The sign-in form has expired or did not come from this page. Go back, reload and try again.";
+            error_page(&web, StatusCode::FORBIDDEN, text, p.get("lang"))
+        }
+        Err(e) => failed(&web, e, p.get("lang")),
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "the page's inputs, each distinct")]
+fn render_login(
+    web: &Web,
+    site: &Site,
+    jar: CookieJar,
+    raw: Option<&str>,
+    req: &AuthRequest,
+    username: &str,
+    message: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let (csrf_cookie, csrf) = web.oauth.csrf_pair(jar.get(CSRF_COOKIE).map(|c| c.value()));
+    let action = format!("{}/login?{}", site.base, raw.unwrap_or_default());
+    let ctx = context! {
+        base => &site.base, lang => pages::lang(req.lang.as_deref()), action, csrf, username, message,
+    };
+    let mut page = web.pages.render(status, "login.html", ctx);
+    if let Ok(csp) = HeaderValue::from_str(&login_csp(&req.redirect_uri)) {
+        page.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
+    }
+    (jar.add(cookie(site, CSRF_COOKIE, csrf_cookie)), page).into_response()
+}
+
+/// The sign-in page's CSP also allows the form to end at the client's (already validated)
+/// redirect URI: browsers apply form-action to the redirects that follow a submission, and
+/// would otherwise block the code on its way to the client.
+fn login_csp(redirect_uri: &str) -> String {
+    let origin = match redirect_uri.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or_default()),
+        None => format!("{}:", redirect_uri.split(':').next().unwrap_or_default()),
+    };
+    let safe = origin.bytes().all(|b| b.is_ascii_alphanumeric() || b".-+:/[]_".contains(&b));
+    let target = if safe { format!(" {origin}") } else { String::new() };
+    crate::CSP.replace("form-action 'self'", &format!("form-action 'self'{target}"))
+}
+
+pub(crate) async fn logout(
+    site: Site,
+    State(web): State<Arc<Web>>,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+    query: Params,
+) -> Response {
+    let p = params(query);
+    let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let to = match web.oauth.logout(&site.pool_id, &p, session.as_deref()).await {
+        Ok(LogoutOutcome::Redirect(uri)) => found(&uri),
+        Ok(LogoutOutcome::Login) => found(&format!("{}/login?{}", site.base, raw.unwrap_or_default())),
+        Err(e) => return failed(&web, e, p.get("lang")),
+    };
+    (jar.remove(Cookie::build(SESSION_COOKIE).path(site.cookie_path())), to).into_response()
+}
+
+pub(crate) async fn stylesheet() -> Response {
+    let headers = [
+        (CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+        (CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+    ];
+    (headers, pages::STYLESHEET).into_response()
+}

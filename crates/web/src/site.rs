@@ -1,0 +1,59 @@
+//! Which pool a request is for: the `{pool_id}` path prefix, or at the root the pool whose
+//! domain the Host header names. Also where its links and cookies live.
+
+use crate::{Web, error_page};
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+use std::sync::Arc;
+
+/// The pool a hosted-UI request is for.
+pub(crate) struct Site {
+    pub pool_id: String,
+    /// The path the pool's pages live under (`/prefix/{poolId}`, or empty at a domain root).
+    pub base: String,
+    /// Cookies get `Secure` when the public URL is https.
+    pub secure: bool,
+}
+
+impl Site {
+    pub fn cookie_path(&self) -> String {
+        if self.base.is_empty() { "/".into() } else { self.base.clone() }
+    }
+}
+
+/// The path part of the public URL, without a trailing slash.
+fn public_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/').map_or("", |i| rest[i..].trim_end_matches('/'))
+}
+
+/// Pool ids are `region_suffix`; anything else never names a pool and must not reach
+/// cookie paths or links.
+fn plausible_pool(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 55 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl FromRequestParts<Arc<Web>> for Site {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Arc<Web>) -> Result<Self, Response> {
+        let public = &web.oauth.idp().settings().public_url;
+        let secure = public.starts_with("https://");
+        let not_found = || error_page(web, StatusCode::NOT_FOUND, "This page does not exist.", None);
+        let params = RawPathParams::from_request_parts(parts, web).await.ok();
+        let named = params.and_then(|p| p.iter().find(|(k, _)| *k == "pool_id").map(|(_, v)| v.to_owned()));
+        if let Some(pool_id) = named {
+            if !plausible_pool(&pool_id) {
+                return Err(not_found());
+            }
+            return Ok(Site { base: format!("{}/{pool_id}", public_path(public)), pool_id, secure });
+        }
+        let host = parts.headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        match web.oauth.pool_for_host(host).await {
+            Ok(Some(pool_id)) => Ok(Site { pool_id, base: String::new(), secure }),
+            _ => Err(not_found()),
+        }
+    }
+}
