@@ -66,12 +66,11 @@ impl OAuth {
         if c.pool != pool_id || c.exp_ms <= now {
             return None;
         }
-        // The store offers only take (read-and-delete), so the record is put back at once.
-        let record = self.store.take_session(&session_digest(&c.sid)).await.ok()??;
+        // Read, never taken and put back: a logout between the two would be undone.
+        let record = self.store.get_session(&session_digest(&c.sid)).await.ok()??;
         if record.expires_ms <= now || record.pool_id != pool_id {
             return None;
         }
-        self.store.insert_session(&record).await.ok()?;
         let data: SessionData = serde_json::from_str(&record.data).ok()?;
         match self.idp.hosted_user_active(pool_id, &data.sub).await {
             Ok(true) => Some(LiveSession { sub: data.sub, auth_time: data.auth_time }),

@@ -701,6 +701,12 @@ macro_rules! sql_store {
                 row.as_ref().map(session_row).transpose().map_err(backend)
             }
 
+            async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+                let row = sqlx::query("SELECT * FROM auth_sessions WHERE id_hash = $1")
+                    .bind(id_hash).fetch_optional(self.reader()).await.map_err(backend)?;
+                row.as_ref().map(session_row).transpose().map_err(backend)
+            }
+
             async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64> {
                 let done = sqlx::query(
                     "DELETE FROM auth_sessions WHERE id_hash IN \

@@ -376,8 +376,10 @@ async fn sessions_are_single_use(s: &dyn Store, p: String) -> Result<(), String>
     let session =
         SessionRecord { id_hash: format!("{p}-s"), pool_id: format!("{p}_s"), expires_ms: 5, data: "{}".into() };
     s.insert_session(&session).await.map_err(err)?;
+    ensure!(s.get_session(&session.id_hash).await.map_err(err)? == Some(session.clone()));
     ensure!(s.take_session(&session.id_hash).await.map_err(err)? == Some(session.clone()));
     ensure!(s.take_session(&session.id_hash).await.map_err(err)?.is_none());
+    ensure!(s.get_session(&session.id_hash).await.map_err(err)?.is_none());
     Ok(())
 }
 

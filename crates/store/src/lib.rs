@@ -143,6 +143,9 @@ pub trait SessionStore: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// Removes and returns the session: a session can be taken once.
     async fn take_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Reads the session without removing it (a session that lives across requests, such as
+    /// the hosted UI's).
+    async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     /// Deletes up to `limit` sessions that expired before `before_ms`; returns how many went
     /// (fewer than `limit`: none is left).
     async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64>;
