@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod keys;
+pub mod tls;
 
 use anyhow::Context;
 use cognate_api::{AdminKeys, AppState};
