@@ -71,9 +71,17 @@ pub struct ServeArgs {
     /// `postgres://…` for PostgreSQL, `sqlite::memory:` for a throwaway store.
     #[arg(long, env = "COGNATE_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Externally visible base URL, used in token issuers and links [default: http://<listen>].
+    /// Externally visible base URL, used in token issuers and links
+    /// [default: http://<listen>, or https://<listen> with --tls-cert].
     #[arg(long, env = "COGNATE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// PEM certificate chain (leaf first): the listener then serves HTTPS only (HTTP/1.1 and
+    /// HTTP/2). Needs --tls-key; both files are re-read on SIGHUP [default: plain HTTP].
+    #[arg(long, env = "COGNATE_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert: PKCS#8, PKCS#1 RSA or SEC1 EC.
+    #[arg(long, env = "COGNATE_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
     /// Region used in ids and ARNs [default: us-east-1].
     #[arg(long, env = "COGNATE_REGION")]
     pub region: Option<String>,

@@ -13,6 +13,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub public_url: Option<String>,
+    /// `--tls-cert` and `--tls-key`: the listener serves HTTPS with them; plain HTTP without.
+    pub tls: Option<crate::tls::TlsFiles>,
     pub region: String,
     pub account_id: String,
     /// Where the master key comes from; see [`crate::keys`].
@@ -56,6 +58,8 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             data_dir,
             database_url,
             public_url,
+            tls_cert,
+            tls_key,
             region,
             account_id,
             master_key_file,
@@ -135,6 +139,16 @@ impl Config {
         };
         let trigger_allow = cognate_idp::trigger_targets::TriggerAllowList::parse(a.trigger_allow.unwrap_or_default())
             .map_err(|e| anyhow::anyhow!("--trigger-allow: {e}"))?;
+        let tls = match (a.tls_cert, a.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                bail!("--tls-cert needs --tls-key (COGNATE_TLS_KEY, tls_key): set both, or neither for plain HTTP")
+            }
+            (None, Some(_)) => {
+                bail!("--tls-key needs --tls-cert (COGNATE_TLS_CERT, tls_cert): set both, or neither for plain HTTP")
+            }
+        };
         let hosted_ui_domain_suffix = a.hosted_ui_domain_suffix.map(|d| domain_suffix(&d)).transpose()?;
         let defaults = PasswordParams::default();
         let log_json = match a.log_format.as_deref() {
@@ -147,6 +161,7 @@ impl Config {
             data_dir,
             database_url,
             public_url: a.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+            tls,
             triggers: cognate_delivery::InvokerConfig {
                 lambda_endpoint: a.lambda_endpoint,
                 lambda_credentials,
@@ -173,6 +188,16 @@ impl Config {
             },
             test_clock: a.enable_test_clock.unwrap_or(false),
         })
+    }
+
+    /// `https` when the listener serves TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// The public URL: `--public-url`, or the scheme and the address actually listened on.
+    pub fn public_url_for(&self, listen: impl std::fmt::Display) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("{}://{listen}", self.scheme()))
     }
 
     /// True when the store is an embedded SQLite file inside the data directory.
@@ -229,5 +254,24 @@ mod tests {
         assert_eq!(layered(&ServeArgs::default(), file).hosted_ui_domain_suffix.as_deref(), Some("login.test"));
         let bad = ServeArgs { hosted_ui_domain_suffix: Some("a..b/c".into()), ..Default::default() };
         assert!(Config::from_layered(bad, None).is_err());
+    }
+
+    #[test]
+    fn tls_files_come_in_pairs_and_make_the_default_url_https() {
+        let plain = Config::from_layered(ServeArgs::default(), None).unwrap();
+        assert!(plain.tls.is_none());
+        assert_eq!(plain.public_url_for("127.0.0.1:1"), "http://127.0.0.1:1");
+        let file: ServeArgs = toml::from_str("tls_cert = \"/etc/c.pem\"\ntls_key = \"/etc/k.pem\"").unwrap();
+        let top = ServeArgs { tls_key: Some("/run/k.pem".into()), ..Default::default() };
+        let c = Config::from_layered(layered(&top, file), None).unwrap();
+        let files = c.tls.clone().unwrap();
+        assert_eq!((files.cert.to_str(), files.key.to_str()), (Some("/etc/c.pem"), Some("/run/k.pem")));
+        assert_eq!(c.public_url_for("127.0.0.1:1"), "https://127.0.0.1:1");
+        let only_cert = ServeArgs { tls_cert: Some("c.pem".into()), ..Default::default() };
+        let e = Config::from_layered(only_cert, None).unwrap_err().to_string();
+        assert!(e.contains("--tls-cert needs --tls-key"), "{e}");
+        let only_key = ServeArgs { tls_key: Some("k.pem".into()), ..Default::default() };
+        let e = Config::from_layered(only_key, None).unwrap_err().to_string();
+        assert!(e.contains("--tls-key needs --tls-cert"), "{e}");
     }
 }

@@ -25,6 +25,8 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     purger: tokio::task::JoinHandle<()>,
+    /// The certificate an HTTPS listener serves; `None` for plain HTTP.
+    tls: Option<Arc<tls::Certificates>>,
 }
 
 impl Running {
@@ -114,10 +116,15 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         }
         None => clock,
     };
+    // A bad certificate fails before anything listens or touches storage.
+    let certificates = match &config.tls {
+        Some(files) => Some(Arc::new(tls::Certificates::load(files.clone()).context("loading the TLS certificate")?)),
+        None => None,
+    };
     let listener =
         tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let public_url = config.public_url_for(addr);
     let Services { idp, oauth, admin } = services(&config, clock.clone(), public_url.clone()).await?;
     let web = cognate_web::router(cognate_web::WebState { oauth: oauth.clone() });
     let state = AppState {
@@ -130,15 +137,18 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     let (stop, stopped) = oneshot::channel::<()>();
     // The hosted UI's routes beside the API's; the API router's fallback answers the rest.
     let app = web.merge(cognate_api::router(state));
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let stopped = async {
+        let _ = stopped.await;
+    };
+    let task = match &certificates {
+        Some(certificates) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(certificates.server_config()?));
+            tokio::spawn(tls::serve(listener, acceptor, app, stopped))
+        }
+        None => tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stopped).await }),
+    };
     let purger = tokio::spawn(purge_periodically(idp.clone()));
-    Ok(Running { addr, public_url, admin, idp, stop: Some(stop), task, purger })
+    Ok(Running { addr, public_url, admin, idp, stop: Some(stop), task, purger, tls: certificates })
 }
 
 /// How often a server deletes expired sessions, refresh tokens and token families.
@@ -159,15 +169,25 @@ async fn purge_periodically(idp: Idp) {
     }
 }
 
-/// `cognate serve`: runs until SIGINT or SIGTERM.
+/// `cognate serve`: runs until SIGINT or SIGTERM; with TLS, SIGHUP re-reads the certificate.
 pub async fn serve_forever(args: cli::ServeArgs) -> anyhow::Result<()> {
     let config = Config::resolve(&args)?;
     init_logging(config.log_json);
+    let scheme = config.scheme();
     let running = start(config, Arc::new(SystemClock)).await?;
+    let reloads = running.tls.clone().map(tls::reload_on_hangup).transpose()?;
     // Tests and scripts wait for this exact line on stdout.
-    println!("cognate listening on http://{}", running.addr);
+    println!("cognate listening on {scheme}://{}", running.addr);
     tracing::info!(addr = %running.addr, public_url = %running.public_url, "listening");
-    shutdown_signal().await;
+    match reloads {
+        Some(reloads) => {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                () = reloads => {}
+            }
+        }
+        None => shutdown_signal().await,
+    }
     tracing::info!("shutting down");
     running.shutdown().await
 }
@@ -233,7 +253,7 @@ pub async fn admin_credentials(reset_secret: bool, args: cli::ServeArgs) -> anyh
 /// `cognate keys rotate --pool ID`: new signing keys for one pool.
 pub async fn rotate_keys(pool: &str, args: cli::ServeArgs) -> anyhow::Result<()> {
     let config = Config::resolve(&args)?;
-    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let public_url = config.public_url_for(&config.listen);
     let services = services(&config, Arc::new(SystemClock), public_url).await?;
     let kids = services.idp.rotate_keys(pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("new signing keys for {pool}: {}", kids.join(", "));

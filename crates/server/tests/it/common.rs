@@ -71,6 +71,7 @@ pub fn config(dir: &ScratchDir) -> Config {
         data_dir: dir.0.clone(),
         database_url: format!("sqlite://{}", dir.0.join("cognate.db").display()),
         public_url: None,
+        tls: None,
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         master_key: MasterKeySource::DataDir,
