@@ -41,7 +41,7 @@ from helpers import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-READY_RE = re.compile(r"^cognate listening on (http://127\.0\.0\.1:\d+)$")
+READY_RE = re.compile(r"^cognate listening on (https?://127\.0\.0\.1:\d+)$")
 START_TIMEOUT = 30.0
 
 _live_servers = []
