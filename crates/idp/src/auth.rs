@@ -22,6 +22,9 @@ pub(crate) enum Device {
     Untracked,
     New,
     Known(String),
+    /// The hosted UI: no device tracking, and a completed sign-in becomes a hosted-UI session
+    /// (tokens come later, from the authorization code) instead of API tokens.
+    Hosted,
 }
 
 impl From<&Params> for Device {
@@ -33,10 +36,12 @@ impl From<&Params> for Device {
     }
 }
 
-/// The outcome of a first factor: tokens, or a challenge to answer.
+/// The outcome of a first factor: tokens, or a challenge to answer, or (`SignedIn`) a
+/// hosted-UI sign-in that passed every factor and PostAuthentication.
 pub(crate) enum Step {
     Tokens(AuthenticationResultType),
     Challenge { name: String, parameters: BTreeMap<String, String>, session: String },
+    SignedIn { sub: String, auth_time: i64 },
 }
 
 type Params = BTreeMap<String, String>;
@@ -60,6 +65,8 @@ macro_rules! auth_response {
                 session: (!session.is_empty()).then_some(session),
                 ..Default::default()
             },
+            // Hosted-UI sessions never reach the API (they stay sealed in the hosted UI's forms).
+            Step::SignedIn { .. } => return Err(IdpError::NotAuthorized("Invalid session for the user.".into())),
         }
     };
 }
@@ -215,6 +222,10 @@ impl Idp {
         source: TokenSource,
     ) -> IdpResult<Step> {
         let auth_time = self.now_ms() / 1000;
+        if device == Device::Hosted {
+            self.post_authentication(&pool, client, &user, false).await?;
+            return Ok(Step::SignedIn { sub: user.record.sub.clone(), auth_time });
+        }
         let tracked = device != Device::Untracked && devices::tracking(&pool);
         self.post_authentication(&pool, client, &user, tracked).await?;
         if !tracked {
@@ -274,6 +285,7 @@ impl Idp {
                 req.challenge_name.as_deref().unwrap_or_default(),
                 req.session.as_deref(),
                 req.challenge_responses.unwrap_or_default(),
+                false,
             )
             .await?;
         Ok(auth_response!(RespondToAuthChallengeResponse, step))
@@ -293,27 +305,31 @@ impl Idp {
                 req.challenge_name.as_deref().unwrap_or_default(),
                 req.session.as_deref(),
                 req.challenge_responses.unwrap_or_default(),
+                false,
             )
             .await?;
         Ok(auth_response!(AdminRespondToAuthChallengeResponse, step))
     }
 
-    async fn answer(
+    /// Answers a challenge; `hosted` when the hosted UI asks (the sign-in then ends in a
+    /// hosted-UI session rather than tokens).
+    pub(crate) async fn answer(
         &self,
         pool: Pool,
         client: &AppClient,
         challenge: &str,
         session: Option<&str>,
         responses: Params,
+        hosted: bool,
     ) -> IdpResult<Step> {
         match challenge {
-            "NEW_PASSWORD_REQUIRED" => self.answer_new_password(pool, client, session, responses).await,
+            "NEW_PASSWORD_REQUIRED" => self.answer_new_password(pool, client, session, responses, hosted).await,
             "PASSWORD_VERIFIER" => self.answer_password_verifier(pool, client, &responses).await,
             "DEVICE_SRP_AUTH" => self.answer_device_srp(&pool, client, &responses).await,
             "DEVICE_PASSWORD_VERIFIER" => self.answer_device_verifier(pool, client, &responses).await,
             "CUSTOM_CHALLENGE" => self.answer_custom_challenge(pool, client, session, &responses).await,
             "SMS_MFA" | "EMAIL_OTP" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
-                self.answer_mfa(pool, client, challenge, session, &responses).await
+                self.answer_mfa(pool, client, challenge, session, &responses, hosted).await
             }
             other => Err(IdpError::Unsupported(format!("Cognate does not support the {other} challenge yet."))),
         }
@@ -325,6 +341,7 @@ impl Idp {
         client: &AppClient,
         session: Option<&str>,
         responses: Params,
+        hosted: bool,
     ) -> IdpResult<Step> {
         let state = self.take_session(session, client, "NEW_PASSWORD_REQUIRED").await?;
         let record = self.store.get_user(&pool.record.id, &state.sub).await?.ok_or(IdpError::UserNotFound)?;
@@ -356,7 +373,8 @@ impl Idp {
         self.save_user(&pool, &mut user).await?;
         // MFA (or its setup) still follows a new password, as after any first factor.
         let source = TokenSource::NewPasswordChallenge;
-        self.after_first_factor(pool, client, user, Device::from(&responses), source).await
+        let device = if hosted { Device::Hosted } else { Device::from(&responses) };
+        self.after_first_factor(pool, client, user, device, source).await
     }
 
     /// Sets a new password after the history check (PasswordHistorySize).

@@ -119,6 +119,13 @@ impl AppClient {
         }
     }
 
+    /// The SECRET_HASH this client's (first) secret gives `name`: the hosted UI answers
+    /// challenges as the client itself, so it computes what an SDK would send.
+    pub(crate) fn own_secret_hash(&self, name: &str) -> Option<String> {
+        let secret = self.secrets.first()?;
+        Some(cognate_crypto::hmac_sha256_base64(secret.as_bytes(), format!("{name}{}", self.id()).as_bytes()))
+    }
+
     /// Checks a raw client secret (GetTokensFromRefreshToken, RevokeToken).
     pub fn check_secret(&self, secret: Option<&str>) -> IdpResult<()> {
         if !self.has_secret() {

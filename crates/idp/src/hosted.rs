@@ -1,17 +1,26 @@
 //! The hosted UI's hooks into this domain: the app client's OAuth settings, password sign-in
-//! through the same path as the API (lockout, existence hiding, triggers, status rules), and
-//! tokens minted for an OAuth grant (granted scopes, nonce, the session's sign-in time).
+//! and its challenges through the same path as the API (lockout, existence hiding, triggers,
+//! status rules, MFA and its setup), and tokens minted for an OAuth grant (granted scopes,
+//! nonce, the session's sign-in time).
 
 use crate::auth::{Device, Step};
-use crate::client_auth::AppClient;
-use crate::pools::Pool;
+use crate::sessions::digest;
 use crate::tokens::{OAuthGrant, Refresh};
 use crate::triggers::Trigger;
 use crate::triggers::token_generation::TokenSource;
 use crate::user_record::User;
 use crate::{Idp, IdpError, IdpResult, error::internal};
-use cognate_wire::idp::types::{AuthenticationResultType, GetTokensFromRefreshTokenRequest, RevokeTokenRequest};
+use cognate_store::SessionRecord;
+use cognate_wire::idp::types::{
+    AssociateSoftwareTokenRequest, AuthenticationResultType, GetTokensFromRefreshTokenRequest, RevokeTokenRequest,
+    VerifySoftwareTokenRequest,
+};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// The challenges the hosted UI has pages for (custom and device challenges never reach it).
+pub const HOSTED_CHALLENGES: [&str; 6] =
+    ["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP"];
 
 /// An app client as the authorization server sees it.
 #[derive(Debug, Clone)]
@@ -33,7 +42,48 @@ pub enum HostedSignIn {
     /// Every factor passed: the user and the sign-in time (seconds) tokens carry as `auth_time`.
     SignedIn { sub: String, auth_time: i64 },
     /// The next step is this challenge (NEW_PASSWORD_REQUIRED, an MFA challenge, ...).
-    Challenge(String),
+    Challenge(HostedChallenge),
+}
+
+/// A challenge as the API would send it: its name, parameters and (single-use) Session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostedChallenge {
+    pub name: String,
+    pub parameters: BTreeMap<String, String>,
+    pub session: String,
+}
+
+/// A TOTP token being set up during sign-in (MFA_SETUP).
+#[derive(Debug, Clone)]
+pub struct HostedTotpSetup {
+    /// The base32 secret the authenticator app takes.
+    pub secret: String,
+    /// The Session that answers the next step.
+    pub session: String,
+    /// The name authenticator apps show for the account's issuer: the pool's name.
+    pub issuer: String,
+}
+
+fn hosted_step(step: Step) -> IdpResult<HostedSignIn> {
+    match step {
+        Step::SignedIn { sub, auth_time } => Ok(HostedSignIn::SignedIn { sub, auth_time }),
+        Step::Challenge { name, parameters, session } => {
+            Ok(HostedSignIn::Challenge(HostedChallenge { name, parameters, session }))
+        }
+        Step::Tokens(_) => Err(internal("a hosted-UI sign-in ended in API tokens")),
+    }
+}
+
+/// Mistakes the user corrects on the same page: the hosted UI keeps the challenge's session
+/// for another try (the API spends it), as the form is shown again.
+fn correctable(e: &IdpError) -> bool {
+    matches!(
+        e,
+        IdpError::InvalidPassword(_)
+            | IdpError::PasswordHistoryViolation
+            | IdpError::InvalidParameter(_)
+            | IdpError::EnableSoftwareTokenMfa(_)
+    )
 }
 
 /// What an authorization grant mints tokens for.
@@ -85,40 +135,106 @@ impl Idp {
     /// unconfirmed, locked out, trigger failures.
     pub async fn hosted_sign_in(&self, client_id: &str, username: &str, password: &str) -> IdpResult<HostedSignIn> {
         let (pool, client) = self.app_client(client_id).await?;
+        let source = TokenSource::Authentication;
         let mut user = match self.resolve_user(&pool, username).await {
             Err(IdpError::UserNotFound) if self.has_trigger(&pool, Trigger::UserMigration) => {
                 let user = self.migrate_on_sign_in(&pool, &client, username, password).await?;
                 self.pre_authentication(&pool, &client, &user).await?;
-                return self.hosted_gates(pool, &client, user).await;
+                let step = self.after_first_factor(pool, &client, user, Device::Hosted, source).await?;
+                return hosted_step(step);
             }
             Err(IdpError::UserNotFound) => self.sign_in_user(&pool, &client, username).await?,
             other => other?,
         };
         self.pre_authentication(&pool, &client, &user).await?;
         self.verify_password(&pool, &mut user, password).await?;
-        self.hosted_gates(pool, &client, user).await
+        // The API's status rules, new-password and MFA steps; the hosted UI tracks no devices.
+        hosted_step(self.after_first_factor(pool, &client, user, Device::Hosted, source).await?)
     }
 
-    /// After a correct password: the status rules of API sign-in, then MFA, then
-    /// PostAuthentication. The hosted UI tracks no devices.
-    async fn hosted_gates(&self, pool: Pool, client: &AppClient, user: User) -> IdpResult<HostedSignIn> {
-        if !user.record.enabled {
-            return Err(IdpError::NotAuthorized("User is disabled.".into()));
+    /// Answers a hosted-UI challenge with the API's rules (RespondToAuthChallenge's
+    /// `ChallengeResponses`); the sign-in ends in a hosted-UI session, not tokens.
+    pub async fn hosted_respond(
+        &self,
+        client_id: &str,
+        challenge: &str,
+        session: &str,
+        mut responses: BTreeMap<String, String>,
+    ) -> IdpResult<HostedSignIn> {
+        if !HOSTED_CHALLENGES.contains(&challenge) {
+            return Err(IdpError::NotAuthorized("Invalid session for the user.".into()));
         }
-        match user.record.status.as_str() {
-            "UNCONFIRMED" => return Err(IdpError::UserNotConfirmed),
-            "RESET_REQUIRED" => return Err(IdpError::PasswordResetRequired),
-            "FORCE_CHANGE_PASSWORD" => return Ok(HostedSignIn::Challenge("NEW_PASSWORD_REQUIRED".into())),
-            _ => {}
+        let (pool, client) = self.app_client(client_id).await?;
+        let hash = responses.get("USERNAME").and_then(|name| client.own_secret_hash(name));
+        if let Some(hash) = hash {
+            responses.insert("SECRET_HASH".into(), hash);
         }
-        if let Some(step) = self.mfa_step(&pool, client, &user, &Device::Untracked).await? {
-            return Ok(match step {
-                Step::Challenge { name, .. } => HostedSignIn::Challenge(name),
-                Step::Tokens(_) => HostedSignIn::Challenge("MFA".into()),
-            });
+        let kept = self.store.get_session(&digest(session)).await?;
+        let result = self.answer(pool, &client, challenge, Some(session), responses, true).await;
+        match result {
+            Err(e) if challenge == "NEW_PASSWORD_REQUIRED" && correctable(&e) => {
+                self.put_back(kept).await?;
+                Err(e)
+            }
+            other => hosted_step(other?),
         }
-        self.post_authentication(&pool, client, &user, false).await?;
-        Ok(HostedSignIn::SignedIn { sub: user.record.sub.clone(), auth_time: self.now_ms() / 1000 })
+    }
+
+    /// MFA_SETUP's first step: a new TOTP secret for the user (AssociateSoftwareToken with
+    /// the challenge's Session).
+    pub async fn hosted_associate_totp(&self, client_id: &str, session: &str) -> IdpResult<HostedTotpSetup> {
+        let (pool, _) = self.app_client(client_id).await?;
+        let req = AssociateSoftwareTokenRequest { session: Some(session.to_owned()), ..Default::default() };
+        let res = self.associate_software_token(req).await?;
+        let invalid = || internal("AssociateSoftwareToken answered without a secret or session");
+        Ok(HostedTotpSetup {
+            secret: res.secret_code.ok_or_else(invalid)?,
+            session: res.session.ok_or_else(invalid)?,
+            issuer: pool.record.name.clone(),
+        })
+    }
+
+    /// MFA_SETUP's second step: the code from the authenticator app (VerifySoftwareToken);
+    /// the Session for answering MFA_SETUP. A wrong code leaves the session for another try.
+    pub async fn hosted_verify_totp(&self, session: &str, code: &str) -> IdpResult<String> {
+        let kept = self.store.get_session(&digest(session)).await?;
+        let req = VerifySoftwareTokenRequest {
+            session: Some(session.to_owned()),
+            user_code: Some(code.to_owned()),
+            ..Default::default()
+        };
+        match self.verify_software_token(req).await {
+            Ok(res) => res.session.ok_or_else(|| internal("VerifySoftwareToken answered without a session")),
+            Err(e) if correctable(&e) => {
+                self.put_back(kept).await?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Restores a session the API spent on a correctable mistake (unless it is back already).
+    async fn put_back(&self, kept: Option<SessionRecord>) -> IdpResult<()> {
+        let Some(record) = kept else { return Ok(()) };
+        if self.store.get_session(&record.id_hash).await?.is_none() {
+            self.store.insert_session(&record).await?;
+        }
+        Ok(())
+    }
+
+    /// The pool's password policy in words, for the new-password page.
+    pub async fn hosted_password_rules(&self, client_id: &str) -> IdpResult<Vec<String>> {
+        let (pool, _) = self.app_client(client_id).await?;
+        let p = pool.doc.password_policy();
+        let mut rules = vec![format!("At least {} characters", p.minimum_length.unwrap_or(8))];
+        let classes = [
+            (p.require_uppercase, "An uppercase letter"),
+            (p.require_lowercase, "A lowercase letter"),
+            (p.require_numbers, "A number"),
+            (p.require_symbols, "A special character"),
+        ];
+        rules.extend(classes.iter().filter(|(on, _)| *on == Some(true)).map(|(_, text)| (*text).to_owned()));
+        Ok(rules)
     }
 
     /// Whether a hosted-UI session's user may still be signed in silently.

@@ -117,7 +117,7 @@ impl Idp {
             return Ok(None);
         }
         let factors = user_factors(pool, user);
-        let tracked = *device != Device::Untracked;
+        let tracked = matches!(device, Device::New | Device::Known(_));
         let preferred = user.data.mfa.preferred.as_deref().filter(|p| factors.contains(p));
         let step = match (preferred, factors.as_slice()) {
             (Some(p), _) => self.factor_challenge(pool, client, user, p, tracked).await?,
@@ -263,6 +263,7 @@ impl Idp {
         challenge: &str,
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
+        hosted: bool,
     ) -> IdpResult<Step> {
         let state = self.take_session(session, client, challenge).await?;
         let mfa = state.mfa.clone().ok_or_else(|| internal("MFA session without state"))?;
@@ -277,7 +278,11 @@ impl Idp {
                 &crate::client_auth::hash_names(typed, &user),
             )?;
         }
-        let device = if mfa.tracked { Device::New } else { Device::Untracked };
+        let device = match (hosted, mfa.tracked) {
+            (true, _) => Device::Hosted,
+            (false, true) => Device::New,
+            (false, false) => Device::Untracked,
+        };
         match challenge {
             "SELECT_MFA_TYPE" => {
                 let answer = responses

@@ -18,11 +18,14 @@ pub use branding::Branding;
 pub use settings::OAuthSettings;
 
 pub mod authorize;
+pub mod challenges;
 mod codes;
 pub mod error;
 pub mod grants;
 pub mod login;
+pub mod recovery;
 mod scopes;
+pub mod signup;
 pub mod sessions;
 pub mod urls;
 pub mod userinfo;

@@ -3,6 +3,7 @@
 
 use crate::OAuth;
 use crate::authorize::{AuthRequest, AuthorizeError, AuthorizeParams};
+use crate::challenges::ChallengePage;
 use cognate_idp::IdpError;
 use cognate_idp::hosted::HostedSignIn;
 
@@ -21,7 +22,9 @@ pub enum LoginOutcome {
     SignedIn { redirect: String, session_cookie: String },
     /// Show the form again with this message.
     Retry { request: Box<AuthRequest>, message: String },
-    /// The next step (a challenge) has no page yet.
+    /// The next step is a challenge: its page.
+    Challenge(Box<ChallengePage>),
+    /// The next step (a challenge) has no page here.
     Unavailable { request: Box<AuthRequest>, step: String },
     /// The form's CSRF token does not match the browser's cookie.
     Forged,
@@ -47,7 +50,10 @@ impl OAuth {
                 let redirect = self.grant(&request, &sub, auth_time).await;
                 Ok(LoginOutcome::SignedIn { redirect, session_cookie })
             }
-            Ok(HostedSignIn::Challenge(step)) => Ok(LoginOutcome::Unavailable { request, step }),
+            Ok(HostedSignIn::Challenge(challenge)) => {
+                let csrf = form.csrf.as_deref().unwrap_or_default();
+                Ok(self.challenge_page(request, p, challenge, csrf).await)
+            }
             Err(e) => Ok(LoginOutcome::Retry { request, message: sign_in_message(e) }),
         }
     }
@@ -55,7 +61,7 @@ impl OAuth {
 
 /// What the page says about a failed sign-in. Unknown users read like wrong passwords, so
 /// the page never tells who has an account here.
-fn sign_in_message(e: IdpError) -> String {
+pub(crate) fn sign_in_message(e: IdpError) -> String {
     match e {
         IdpError::NotAuthorized(text) if text == "User is disabled." || text == "Password attempts exceeded" => text,
         IdpError::NotAuthorized(_) | IdpError::UserNotFound => "Incorrect username or password.".into(),

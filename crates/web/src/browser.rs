@@ -15,8 +15,8 @@ use minijinja::context;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const SESSION_COOKIE: &str = "cognate_session";
-const CSRF_COOKIE: &str = "cognate_csrf";
+pub(crate) const SESSION_COOKIE: &str = "cognate_session";
+pub(crate) const CSRF_COOKIE: &str = "cognate_csrf";
 
 type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
@@ -41,7 +41,7 @@ fn failed(web: &Web, e: AuthorizeError, lang: Option<&str>) -> Response {
 
 /// HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site posts), scoped to
 /// the pool's pages, Secure behind https.
-fn cookie(site: &Site, name: &'static str, value: String) -> Cookie<'static> {
+pub(crate) fn cookie(site: &Site, name: &'static str, value: String) -> Cookie<'static> {
     Cookie::build((name, value))
         .path(site.cookie_path())
         .http_only(true)
@@ -107,6 +107,7 @@ pub(crate) async fn login(
             let (name, msg) = (form.username.as_str(), Some(message.as_str()));
             render_login(&web, &site, jar, raw.as_deref(), &request, name, msg, StatusCode::OK)
         }
+        Ok(LoginOutcome::Challenge(page)) => crate::challenges::render(&web, &site, &page),
         Ok(LoginOutcome::Unavailable { request, step }) => {
             let ctx = context! { step, base => site.base, lang => pages::lang(request.lang.as_deref()) };
             web.pages.render(StatusCode::OK, "unavailable.html", ctx)
@@ -120,7 +121,7 @@ pub(crate) async fn login(
 }
 
 #[expect(clippy::too_many_arguments, reason = "the page's inputs, each distinct")]
-fn render_login(
+pub(crate) fn render_login(
     web: &Web,
     site: &Site,
     jar: CookieJar,
@@ -145,7 +146,7 @@ fn render_login(
 /// The sign-in page's CSP also allows the form to end at the client's (already validated)
 /// redirect URI: browsers apply form-action to the redirects that follow a submission, and
 /// would otherwise block the code on its way to the client.
-fn login_csp(redirect_uri: &str) -> String {
+pub(crate) fn login_csp(redirect_uri: &str) -> String {
     let origin = match redirect_uri.split_once("://") {
         Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or_default()),
         None => format!("{}:", redirect_uri.split(':').next().unwrap_or_default()),

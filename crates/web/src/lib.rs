@@ -6,6 +6,7 @@
 //! **Architecture invariant:** no domain rules here; every decision is `cognate-oauth`'s.
 
 mod browser;
+mod challenges;
 mod endpoints;
 mod pages;
 mod site;
@@ -45,6 +46,7 @@ pub fn router(state: WebState) -> Router {
         Router::new()
             .route("/oauth2/authorize", get(browser::authorize))
             .route("/login", get(browser::login_page).post(browser::login))
+            .route("/challenge", post(challenges::answer))
             .route("/logout", get(browser::logout))
             .route("/static/cognate.css", get(browser::stylesheet))
             .route("/oauth2/token", post(endpoints::token))

@@ -6,11 +6,15 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{AutoEscape, Environment, Value};
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("unavailable.html", include_str!("../templates/unavailable.html")),
+    ("new_password.html", include_str!("../templates/new_password.html")),
+    ("mfa_code.html", include_str!("../templates/mfa_code.html")),
+    ("select_mfa.html", include_str!("../templates/select_mfa.html")),
+    ("mfa_setup.html", include_str!("../templates/mfa_setup.html")),
 ];
 
 pub const STYLESHEET: &str = include_str!("../static/cognate.css");
