@@ -26,8 +26,9 @@ from helpers import (
     uniq,
 )
 
-# Operations botocore 1.44.5 added over the previous model, with a minimal valid input each (POOL is replaced by a real pool id): they are modelled and validated, and answer
-# UnsupportedOperationException until their features are built.
+# Operations botocore 1.44.5 added over the previous model and not built yet, with a minimal
+# valid input each (POOL is replaced by a real pool id): they are modelled and validated, and
+# answer UnsupportedOperationException until their features are built.
 NEW_OPERATIONS = {
     "AdminDeleteSoftwareToken": {"UserPoolId": "POOL", "Username": "nobody"},
     "AdminGetUserAuthFactors": {"UserPoolId": "POOL", "Username": "nobody"},
@@ -37,8 +38,6 @@ NEW_OPERATIONS = {
     "DeleteUserPoolReplica": {"UserPoolId": "POOL", "RegionName": "eu-west-1"},
     "ListUserPoolReplicas": {"UserPoolId": "POOL"},
     "UpdateUserPoolReplica": {"UserPoolId": "POOL", "RegionName": "eu-west-1", "Status": "INACTIVE"},
-    "GetUserPoolSessionConfiguration": {"UserPoolId": "POOL"},
-    "GetUserPoolClientSessionConfiguration": {"UserPoolId": "POOL", "ClientId": "abcdefghijklmnopqrstuvwxyz"},
 }
 
 
