@@ -171,3 +171,22 @@ def test_expired_challenge_returns_to_login(make_clock_pool, clock_server):
     r = browser.post({"username": username, "password": PASSWORD})
     assert heading(r) == "Multi-factor authentication", r.text
     signed_in(browser, browser.post({"code": auth.code()}), username)
+
+
+def test_new_password_asks_for_missing_required_attributes(make_clock_pool):
+    pool = make_clock_pool(Schema=[{"Name": "given_name", "AttributeDataType": "String", "Mutable": True,
+                                    "Required": True}])
+    client = oauth_client(pool)
+    username = uniq("req")
+    pool.idp.admin_create_user(UserPoolId=pool.id, Username=username, TemporaryPassword=TEMP_PASSWORD,
+                               MessageAction="SUPPRESS",
+                               UserAttributes=[{"Name": "email", "Value": unique_email("ra")}])
+    browser = HostedBrowser(pool, client)
+    r = browser.sign_in(username, TEMP_PASSWORD)
+    assert heading(r) == "Change password", r.text
+    assert re.search(r'<label for="attr-1">Given name</label>\s*<input id="attr-1" name="userAttributes.given_name"',
+                     r.text), r.text
+    r = browser.post({"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD,
+                      "userAttributes.given_name": "<b>Ada</b>"})
+    signed_in(browser, r, username)
+    assert pool.attrs_of(username)["given_name"] == "<b>Ada</b>"

@@ -269,3 +269,27 @@ fn otpauth_uri(issuer: &str, user: &str, secret: &str) -> String {
     let issuer = if issuer.is_empty() { "Cognate" } else { issuer };
     format!("otpauth://totp/{}:{}?secret={secret}&issuer={}", enc(issuer), enc(user), enc(issuer))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_uri_names_issuer_and_user_encoded() {
+        assert_eq!(
+            otpauth_uri("My Pool", "ada@example.com", "JBSWY3DPEHPK3PXP"),
+            "otpauth://totp/My%20Pool:ada%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=My%20Pool"
+        );
+        assert_eq!(otpauth_uri("", "ada", "K"), "otpauth://totp/Cognate:ada?secret=K&issuer=Cognate");
+    }
+
+    #[test]
+    fn spent_sessions_restart_and_mistakes_stay() {
+        let expired = IdpError::NotAuthorized("Invalid session for the user, session is expired.".into());
+        assert!(!retry_here(&expired));
+        assert_eq!(restart_message(expired), "Your sign-in session has expired. Please sign in again.");
+        assert!(retry_here(&IdpError::CodeMismatch));
+        assert!(retry_here(&IdpError::InvalidPassword("Password not long enough".into())));
+        assert!(!retry_here(&IdpError::ExpiredCode));
+    }
+}

@@ -91,3 +91,23 @@ fn factor_label(factor: &str) -> &'static str {
         _ => "Other",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_labels_read_as_words() {
+        assert_eq!(label("given_name"), "Given name");
+        assert_eq!(label("custom:tier"), "Tier");
+    }
+
+    #[test]
+    fn the_qr_code_is_an_svg_image_without_style_or_script() {
+        let uri = qr_data_uri("otpauth://totp/Pool:ada?secret=JBSWY3DPEHPK3PXP&issuer=Pool").unwrap_or_default();
+        let svg = uri.strip_prefix("data:image/svg+xml;base64,").and_then(|b| B64.decode(b).ok()).unwrap_or_default();
+        let svg = String::from_utf8(svg).unwrap_or_default();
+        assert!(svg.contains("<svg"), "{svg}");
+        assert!(!svg.contains("style") && !svg.contains("script"), "{svg}");
+    }
+}
