@@ -5,9 +5,10 @@
 #
 # On a fresh machine with a Rust toolchain, Python 3 and Node.js it installs what is missing
 # itself: the Python packages (tests/e2e/requirements.txt), the Node packages (npm ci in
-# tests/e2e/js), and a local PostgreSQL when none answers on 127.0.0.1:5432 (started if
-# installed, installed with apt-get when run as root). It fails, rather than passing, when a
-# group of tests cannot run; COGNATE_TEST_SKIP_POSTGRES=1 skips the PostgreSQL pass explicitly.
+# tests/e2e/js), Chromium for the browser tests (apt-get, as root), and a local PostgreSQL
+# when none answers on 127.0.0.1:5432 (started if installed, installed with apt-get when run
+# as root). It fails, rather than passing, when a group of tests cannot run;
+# COGNATE_TEST_SKIP_POSTGRES=1 skips the PostgreSQL pass explicitly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,14 @@ node_packages() {
   fi
 }
 
+# The hosted-UI browser tests (test_browser.py, test_openid_client.py) drive Debian's Chromium
+# through playwright-core, which cannot download a browser of its own here.
+browser() {
+  [ -x /usr/bin/chromium ] && return 0
+  echo "Chromium is not installed: installing it with apt-get"
+  apt_install chromium || die "/usr/bin/chromium is not installed and could not be installed (the browser tests need it)"
+}
+
 pg_answers() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
 
 # Starts an installed PostgreSQL, or installs one (as root, with apt-get) whose postgres user
@@ -70,9 +79,10 @@ postgres_database() {
   psql "$PG_URL" -qc 'SELECT 1' >/dev/null
 }
 
-say "installing test dependencies (Python and Node packages)"
+say "installing test dependencies (Python and Node packages, Chromium)"
 python_packages
 node_packages
+browser
 
 skip_pg="${COGNATE_TEST_SKIP_POSTGRES:-}"
 if [ -z "$skip_pg" ]; then

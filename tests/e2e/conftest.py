@@ -141,7 +141,9 @@ def start_server(data_dir, extra_env=None, extra_args=None, timeout=START_TIMEOU
 # A test skipped because something it needs is not installed is a failure: a suite that passes
 # while whole groups of tests did not run proves nothing. scripts/test.sh installs everything;
 # COGNATE_E2E_ALLOW_MISSING=1 lets a developer run a part of the suite without it.
-MISSING_DEPENDENCY = re.compile(r"node is not installed|node_modules is missing|No module named|could not import")
+MISSING_DEPENDENCY = re.compile(
+    r"node is not installed|node_modules is missing|No module named|could not import|chromium is not installed"
+)
 
 
 def _missing_dependency(report):

