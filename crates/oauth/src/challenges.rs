@@ -137,10 +137,11 @@ impl OAuth {
         }
         match self.render_pending(&request, &pending, None).await {
             Some(page) => LoginOutcome::Challenge(Box::new(page)),
-            None => LoginOutcome::Retry { request, message: sign_in_message(IdpError::Internal("seal".into())) },
+            None => LoginOutcome::Retry { request, message: "Something went wrong. Please try again.".into() },
         }
     }
 
+    /// The page for `p`, its state sealed afresh; `None` only if the state cannot be encoded.
     async fn render_pending(&self, req: &AuthRequest, p: &Pending, message: Option<String>) -> Option<ChallengePage> {
         let state = self.master_key.seal(PURPOSE, &serde_json::to_vec(p).ok()?);
         let mut page = ChallengePage {
