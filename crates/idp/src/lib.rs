@@ -15,6 +15,7 @@ mod devices;
 mod error;
 mod groups;
 pub mod hosted;
+pub mod hosted_signup;
 mod lockout;
 pub mod m2m;
 mod messages;

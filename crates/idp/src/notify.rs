@@ -11,6 +11,8 @@ use cognate_wire::idp::types::CodeDeliveryDetailsType;
 const DEFAULT_EMAIL: &str = "Your verification code is {####}. ";
 const DEFAULT_SUBJECT: &str = "Your verification code";
 const DEFAULT_SMS: &str = "Your verification code is {####}. ";
+const DEFAULT_LINK_EMAIL: &str = "Please click the link below to verify your email address. {##Verify Email##} ";
+const DEFAULT_LINK_SUBJECT: &str = "Your verification link";
 
 /// Where a code goes: an attribute and its value.
 #[derive(Debug, Clone)]
@@ -89,6 +91,10 @@ impl Idp {
                 None,
             ),
         };
+        let (body, subject) = match self.link_message(pool, user, to, code, purpose) {
+            Some(link) => link,
+            None => (body.replace("{####}", code).replace("{username}", &user.record.username), subject),
+        };
         let email = pool.doc.pool.email_configuration.as_ref();
         let message = Message {
             pool_id: pool.record.id.clone(),
@@ -96,7 +102,7 @@ impl Idp {
             medium,
             destination: to.address.clone(),
             subject,
-            body: body.replace("{####}", code).replace("{username}", &user.record.username),
+            body,
             from: email.and_then(|c| c.from.clone()),
             reply_to: email.and_then(|c| c.reply_to_email_address.clone()),
             purpose,
@@ -108,6 +114,56 @@ impl Idp {
     }
 }
 
+impl Idp {
+    /// CONFIRM_WITH_LINK: a sign-up email carries the hosted UI's `/confirmUser` link (for
+    /// the client that asked) where the template's `{##text##}` stands. Other messages, and
+    /// calls with no client, keep the code template.
+    fn link_message(
+        &self,
+        pool: &Pool,
+        user: &User,
+        to: &Destination,
+        code: &str,
+        purpose: &str,
+    ) -> Option<(String, Option<String>)> {
+        let t = pool.doc.pool.verification_message_template.as_ref()?;
+        let linked = t.default_email_option.as_deref() == Some("CONFIRM_WITH_LINK")
+            && to.contact == Contact::Email
+            && matches!(purpose, "sign-up" | "resend-code");
+        let client_id = crate::triggers::caller::current().client_id.filter(|_| linked)?;
+        let url = format!(
+            "{}/{}/confirmUser?client_id={}&user_name={}&confirmation_code={}",
+            self.settings.public_url.trim_end_matches('/'),
+            pool.record.id,
+            query_value(&client_id),
+            query_value(&user.record.username),
+            code
+        );
+        let body = t.email_message_by_link.clone().unwrap_or_else(|| DEFAULT_LINK_EMAIL.into());
+        let subject = t.email_subject_by_link.clone().unwrap_or_else(|| DEFAULT_LINK_SUBJECT.into());
+        Some((with_link(&body, &url), Some(subject)))
+    }
+}
+
+/// The template with its `{##text##}` placeholder turned into a link saying `text`.
+fn with_link(template: &str, url: &str) -> String {
+    let Some((before, rest)) = template.split_once("{##") else { return template.to_owned() };
+    let Some((text, after)) = rest.split_once("##}") else { return template.to_owned() };
+    let href = url.replace('&', "&amp;");
+    format!("{before}<a href=\"{href}\">{text}</a>{after}")
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +172,15 @@ mod tests {
     fn masks() {
         assert_eq!(mask(Contact::Email, "jane@example.com"), "j***@e***");
         assert_eq!(mask(Contact::Phone, "+14155551212"), "+*******1212");
+    }
+
+    #[test]
+    fn links() {
+        assert_eq!(
+            with_link("Go {##Verify##} now", "https://x/c?a=1&b=2"),
+            "Go <a href=\"https://x/c?a=1&amp;b=2\">Verify</a> now"
+        );
+        assert_eq!(with_link("no link", "u"), "no link");
+        assert_eq!(query_value("a b@c"), "a%20b%40c");
     }
 }

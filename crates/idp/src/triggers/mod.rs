@@ -5,7 +5,7 @@
 //! authentication (`custom_auth`), user migration (`migration`) and the operator's allow-list
 //! of trigger URLs (`targets`).
 
-mod caller;
+pub(crate) mod caller;
 pub(crate) mod custom_auth;
 mod lifecycle;
 mod messages;
