@@ -61,6 +61,9 @@ def test_totp_code_with_a_wrong_code_first(make_clock_pool, clock_server):
     r = browser.sign_in(username, PASSWORD)
     assert heading(r) == "Multi-factor authentication", r.text
     assert 'autocomplete="one-time-code"' in r.text and 'inputmode="numeric"' in r.text
+    # The form may end at the client (the code's redirect); nothing else is loosened.
+    csp = r.headers["Content-Security-Policy"]
+    assert "form-action 'self' http://localhost:8123;" in csp and "script-src" not in csp, csp
     r = browser.post({"code": auth.wrong_code()})
     assert r.status_code == 200 and alert(r) == "Invalid verification code provided, please try again.", r.text
     r = browser.post({"code": auth.code()})
@@ -190,3 +193,17 @@ def test_new_password_asks_for_missing_required_attributes(make_clock_pool):
                       "userAttributes.given_name": "<b>Ada</b>"})
     signed_in(browser, r, username)
     assert pool.attrs_of(username)["given_name"] == "<b>Ada</b>"
+
+
+def test_three_wrong_codes_end_the_challenge(make_clock_pool):
+    pool = mfa_pool(make_clock_pool, totp=True)
+    client = oauth_client(pool)
+    username = pool.create_user()
+    auth = enable_totp(pool, username, movable=True)
+    browser = HostedBrowser(pool, client)
+    browser.sign_in(username, PASSWORD)
+    for _ in range(3):
+        r = browser.post({"code": auth.wrong_code()})
+        assert alert(r) == "Invalid verification code provided, please try again.", r.text
+    r = browser.post({"code": auth.code()})
+    assert heading(r) == "Sign in" and "expired" in alert(r), r.text
