@@ -19,6 +19,7 @@ import secrets
 import shutil
 import subprocess
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -85,7 +86,8 @@ def run_browser(request, steps, bypass_csp=False):
 
 class Site:
     """A tiny web site on 127.0.0.1 standing in for the application: /cb and /bye record the
-    queries they receive; /frame?src=URL is a page that frames URL."""
+    queries they receive; /frame?src=URL is a page that frames URL; /broken is a page with
+    accessibility faults."""
 
     def __init__(self):
         self.hits = []
@@ -96,7 +98,9 @@ class Site:
                 parts = urllib.parse.urlsplit(self.path)
                 query = urllib.parse.parse_qs(parts.query)
                 site.hits.append((parts.path, query))
-                if parts.path == "/frame":
+                if parts.path == "/broken":  # what axe must flag, to show it runs
+                    body = '<!doctype html><html><body><img src="x.png"><input type="text"></body></html>'
+                elif parts.path == "/frame":
                     src = html.escape(query.get("src", [""])[0], quote=True)
                     body = (f'<!doctype html><html lang="en"><head><title>Framing test</title></head><body>'
                             f'<h1>Another site</h1><iframe title="sign-in" src="{src}" width="600" height="500">'
@@ -262,3 +266,153 @@ def test_wrong_password_shows_the_error(chromium, request, idp, pool, meta, site
     right = run[2]
     assert right["url"].startswith(site.cb + "?code="), right
     assert site.queries("/cb")[-1]["state"] == [auth.state]
+
+
+# --- framing -----------------------------------------------------------------------------------
+
+
+def test_sign_in_page_cannot_be_framed(chromium, request, idp, pool, meta, site):
+    client_id = new_client(idp, pool, site)
+    login = f"{meta['issuer']}/login?" + urllib.parse.urlsplit(Authorization(meta, client_id, site).url).query
+    direct = requests.get(login, timeout=10)
+    assert direct.status_code == 200 and 'id="password"' in direct.text
+    framing = f"{site.base}/frame?" + urllib.parse.urlencode({"src": login})
+    run = run_browser(request, [{"op": "goto", "url": framing, "name": "framed"}, {"op": "frames"}])
+    (frame,) = run[1]["frames"]
+    # Chromium refused to render the page in the frame (frame-ancestors 'none', X-Frame-Options:
+    # DENY): the frame holds its error page, not the form.
+    assert not frame["hasLoginForm"], frame
+    assert "Sign in" not in (frame["text"] or ""), frame
+    assert frame["url"] != login, frame
+    assert run[1]["heading"] == "Another site"
+
+
+# --- accessibility (axe-core) ------------------------------------------------------------------
+
+
+def serious(step):
+    return [v for v in step["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def assert_accessible(run, names):
+    """Every axe step has no serious or critical violations; the steps before them are the pages."""
+    checked = [step for step in run.steps if step["op"] == "axe"]
+    assert [step["title"] for step in checked] == names, [step["title"] for step in checked]
+    for step in checked:
+        assert serious(step) == [], f"{step['url']}:\n{json.dumps(serious(step), indent=1)}"
+
+
+def test_accessibility_of_sign_in_and_error_pages(chromium, request, idp, pool, meta, site):
+    client_id = new_client(idp, pool, site)
+    username = new_user(idp, pool)
+    auth = Authorization(meta, client_id, site)
+    bad_redirect = auth.url.replace(urllib.parse.quote(site.cb, safe=""),
+                                    urllib.parse.quote("http://127.0.0.1:1/elsewhere", safe=""))
+    assert bad_redirect != auth.url
+    run = run_browser(request, [
+        {"op": "goto", "url": auth.url, "name": "login"},
+        {"op": "axe"},
+        {"op": "login", "username": username, "password": "Wrong-Passw0rd!", "name": "login-with-error"},
+        {"op": "axe"},
+        {"op": "goto", "url": bad_redirect, "name": "error-bad-redirect-uri"},
+        {"op": "axe"},
+        {"op": "goto", "url": f"{site.base}/broken", "name": "broken"},
+        {"op": "axe"},
+    ], bypass_csp=True)
+    # axe ran for real: it flags the faulty page.
+    flagged = {v["id"] for v in serious(run[7])}
+    assert {"image-alt", "label", "html-has-lang"} <= flagged, run[7]["violations"]
+    run.steps[6:] = []
+    assert run[2]["alert"] == "Incorrect username or password."
+    assert run[4]["status"] == 400 and run[4]["alert"], run[4]
+    assert_accessible(run, ["Sign in", "Sign in", "Error"])
+
+
+def test_accessibility_of_challenge_pages(chromium, request, idp, pool, meta, site):
+    pyotp = pytest.importorskip("pyotp")
+    # NEW_PASSWORD_REQUIRED: a user with a temporary password, in the module's pool.
+    client_id = new_client(idp, pool, site)
+    temp = uniq("temp")
+    idp.admin_create_user(UserPoolId=pool, Username=temp, TemporaryPassword="Temp-Passw0rd!",
+                          MessageAction="SUPPRESS")
+
+    # MFA_SETUP, SOFTWARE_TOKEN_MFA and SELECT_MFA_TYPE: pools with MFA on and optional.
+    required = idp.create_user_pool(PoolName=uniq("browser-mfa-on"))["UserPool"]["Id"]
+    optional = idp.create_user_pool(PoolName=uniq("browser-mfa-opt"))["UserPool"]["Id"]
+    request.addfinalizer(lambda: [delete_pool_quietly(idp, p) for p in (required, optional)])
+    idp.set_user_pool_mfa_config(UserPoolId=required, MfaConfiguration="ON",
+                                 SoftwareTokenMfaConfiguration={"Enabled": True})
+    idp.set_user_pool_mfa_config(
+        UserPoolId=optional, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": True},
+        SmsMfaConfiguration={"SmsAuthenticationMessage": "Your code is {####}", "SmsConfiguration": {
+            "SnsCallerArn": "arn:aws:iam::123456789012:role/cognate-e2e-sns", "ExternalId": "cognate-e2e"}})
+    setup_meta = requests.get(f"{meta['issuer'].rsplit('/', 1)[0]}/{required}/.well-known/openid-configuration",
+                              timeout=10).json()
+    mfa_meta = requests.get(f"{meta['issuer'].rsplit('/', 1)[0]}/{optional}/.well-known/openid-configuration",
+                            timeout=10).json()
+    setup_client = new_client(idp, required, site)
+    setup_user = new_user(idp, required)
+    mfa_client = idp.create_user_pool_client(
+        UserPoolId=optional, ClientName=uniq("spa"), AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=SCOPES, CallbackURLs=[site.cb],
+        SupportedIdentityProviders=["COGNITO"], ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                                                                   "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+
+    def totp_user(phone=None):
+        name = new_user(idp, optional)
+        if phone:
+            idp.admin_update_user_attributes(UserPoolId=optional, Username=name, UserAttributes=[
+                {"Name": "phone_number", "Value": phone}, {"Name": "phone_number_verified", "Value": "true"}])
+        access = idp.admin_initiate_auth(
+            UserPoolId=optional, ClientId=mfa_client, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD})["AuthenticationResult"]["AccessToken"]
+        secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+        idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())
+        idp.admin_set_user_mfa_preference(
+            UserPoolId=optional, Username=name,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": phone is None},
+            **({"SMSMfaSettings": {"Enabled": True, "PreferredMfa": False}} if phone else {}))
+        return name, pyotp.TOTP(secret)
+
+    totp_name, totp = totp_user()
+    choice_name, _ = totp_user(phone="+15555550" + str(secrets.randbelow(900) + 100))
+    now = time.time()
+    codes = {totp.at(now + offset) for offset in (-30, 0, 30, 60)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in codes)
+
+    run = run_browser(request, [
+        # The new-password page, then with the "do not match" error.
+        {"op": "goto", "url": Authorization(meta, client_id, site).url},
+        {"op": "login", "username": temp, "password": "Temp-Passw0rd!", "name": "new-password"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["New password", PASSWORD], ["Confirm new password", PASSWORD + "x"]],
+         "button": "Send", "name": "new-password-error"},
+        {"op": "axe"},
+        # The authenticator set-up page with its QR code, then with a wrong code.
+        {"op": "goto", "url": Authorization(setup_meta, setup_client, site).url},
+        {"op": "login", "username": setup_user, "password": PASSWORD, "name": "mfa-setup"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["Code from the app", wrong]], "button": "Verify and sign in",
+         "name": "mfa-setup-error"},
+        {"op": "axe"},
+        # The TOTP code page, then with a wrong code.
+        {"op": "goto", "url": Authorization(mfa_meta, mfa_client, site, prompt="login").url},
+        {"op": "login", "username": totp_name, "password": PASSWORD, "name": "mfa-code"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["Code", wrong]], "button": "Sign in", "name": "mfa-code-error"},
+        {"op": "axe"},
+        # The choice between two factors.
+        {"op": "goto", "url": Authorization(mfa_meta, mfa_client, site, prompt="login").url},
+        {"op": "login", "username": choice_name, "password": PASSWORD, "name": "select-mfa"},
+        {"op": "axe"},
+    ], bypass_csp=True)
+    headings = [step["heading"] for step in run.steps if step["op"] in ("login", "fill")]
+    assert headings == ["Change password", "Change password", "Set up an authenticator app",
+                        "Set up an authenticator app", "Multi-factor authentication",
+                        "Multi-factor authentication", "Choose how to verify it is you"], headings
+    assert [bool(step["alert"]) for step in run.steps if step["op"] in ("login", "fill")] == [
+        False, True, False, True, False, True, False]
+    assert_accessible(run, ["Change password", "Change password", "Set up an authenticator app",
+                            "Set up an authenticator app", "Verification code", "Verification code",
+                            "Choose a sign-in method"])

@@ -8,6 +8,7 @@
 // Steps (each step's result is the page's state after it, plus what the op adds):
 //   goto   {url, name?}                 open a URL; adds the HTTP status of the main response
 //   login  {username, password, name?}  fill the sign-in form by its labels and press "Sign in"
+//   fill   {fields: [[label, value]], check: [label], button}  fill any form by its labels, submit
 //   axe    {}                           run axe-core on the current page (needs bypassCSP: true)
 //   frames {}                           describe every frame of the current page
 // Every step saves a screenshot in `artifacts`. Report: {ok, steps: [...], console, error?}.
@@ -32,22 +33,32 @@ async function describe(page) {
 	};
 }
 
+/** Fills inputs found by their labels (exact), checks radio buttons by label, presses the button. */
+async function submit(page, fields, check, button) {
+	for (const [label, value] of fields) {
+		await page.getByLabel(label, { exact: true }).fill(value);
+	}
+	for (const label of check) {
+		await page.getByLabel(label, { exact: true }).check();
+	}
+	const before = page.url();
+	await Promise.all([
+		page.waitForNavigation({ waitUntil: 'load' }).catch(() => null),
+		page.getByRole('button', { name: button, exact: true }).click(),
+	]);
+	return { from: before };
+}
+
 async function run(page, step) {
 	switch (step.op) {
 		case 'goto': {
 			const response = await page.goto(step.url, { waitUntil: 'load' });
 			return { status: response ? response.status() : null };
 		}
-		case 'login': {
-			await page.getByLabel('Username').fill(step.username);
-			await page.getByLabel('Password').fill(step.password);
-			const before = page.url();
-			await Promise.all([
-				page.waitForNavigation({ waitUntil: 'load' }).catch(() => null),
-				page.getByRole('button', { name: 'Sign in' }).click(),
-			]);
-			return { from: before };
-		}
+		case 'login':
+			return submit(page, [['Username', step.username], ['Password', step.password]], [], 'Sign in');
+		case 'fill':
+			return submit(page, step.fields || [], step.check || [], step.button);
 		case 'axe':
 			return { violations: await runAxe(page) };
 		case 'frames': {
