@@ -18,9 +18,9 @@ use std::sync::Arc;
 pub(crate) const SESSION_COOKIE: &str = "cognate_session";
 pub(crate) const CSRF_COOKIE: &str = "cognate_csrf";
 
-type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+pub(crate) type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
-fn params(query: Params) -> AuthorizeParams {
+pub(crate) fn params(query: Params) -> AuthorizeParams {
     AuthorizeParams(query.map(|Query(q)| q).unwrap_or_default())
 }
 
@@ -32,7 +32,7 @@ pub(crate) fn found(location: &str) -> Response {
     }
 }
 
-fn failed(web: &Web, e: AuthorizeError, lang: Option<&str>) -> Response {
+pub(crate) fn failed(web: &Web, e: AuthorizeError, lang: Option<&str>) -> Response {
     match e {
         AuthorizeError::Page(text) => error_page(web, StatusCode::BAD_REQUEST, &text, lang),
         AuthorizeError::Redirect(uri) => found(&uri),

@@ -9,6 +9,7 @@ mod browser;
 mod challenges;
 mod endpoints;
 mod pages;
+mod signup;
 mod site;
 
 use axum::Router;
@@ -48,6 +49,11 @@ pub fn router(state: WebState) -> Router {
             .route("/login", get(browser::login_page).post(browser::login))
             .route("/challenge", post(challenges::answer))
             .route("/logout", get(browser::logout))
+            .route("/signup", get(signup::sign_up_page).post(signup::sign_up))
+            .route("/confirmUser", get(signup::confirm_page).post(signup::confirm))
+            .route("/forgotPassword", get(signup::forgot_page).post(signup::forgot))
+            .route("/confirmForgotPassword", get(signup::reset_page).post(signup::reset))
+            .route("/confirmforgotPassword", get(signup::reset_page).post(signup::reset))
             .route("/static/cognate.css", get(browser::stylesheet))
             .route("/oauth2/token", post(endpoints::token))
             .route("/oauth2/revoke", post(endpoints::revoke))

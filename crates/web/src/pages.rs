@@ -27,7 +27,7 @@ impl Pages {
     pub fn new() -> Self {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);
-        for (name, source) in TEMPLATES {
+        for (name, source) in TEMPLATES.into_iter().chain(crate::signup::TEMPLATES) {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(template = name, error = %e, "a built-in hosted-UI template does not parse");
             }
