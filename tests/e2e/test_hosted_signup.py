@@ -11,8 +11,9 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
-from auth_fixtures import *  # noqa: F401,F403
+from trigger_fixtures import *  # noqa: F401,F403
 from auth_fixtures import NEW_PASSWORD, PASSWORD, code_from, email_count, last_email, uniq, unique_email
+from trigger_fixtures import company_email, company_only_pre_sign_up
 
 CB = "http://localhost:8123/cb"
 SCOPES = ["openid", "email", "profile"]
@@ -24,11 +25,14 @@ SCHEMA = [
 WRITABLE = ["email", "given_name", "custom:team"]
 
 
+def oauth_client(**extra):
+    """A client that may use the code flow through the hosted UI."""
+    return dict(AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=SCOPES,
+                CallbackURLs=[CB], SupportedIdentityProviders=["COGNITO"], **extra)
+
+
 def oauth_pool(make_auth_pool, secret=False, client=None, **pool_kwargs):
-    """A pool whose client may use the code flow through the hosted UI."""
-    settings = dict(AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=SCOPES,
-                    CallbackURLs=[CB], SupportedIdentityProviders=["COGNITO"], **(client or {}))
-    return make_auth_pool(client=settings, secret=secret, **pool_kwargs)
+    return make_auth_pool(client=oauth_client(**(client or {})), secret=secret, **pool_kwargs)
 
 
 class Browser:
@@ -168,6 +172,23 @@ def test_email_username_pool(auth_server, make_auth_pool):
     assert page.status_code == 200 and "We have sent a code" in page.text, page.text
     done = flow.browser.post(url, page, {"code": code_from(last_email(email))})
     assert "Your account has been confirmed" in done.text, done.text
+
+
+def test_pre_sign_up_auto_confirm_goes_back_to_sign_in(trigger_server, trigger_sink, make_trigger_pool):
+    pre = trigger_sink.route("presignup", company_only_pre_sign_up)
+    pool = make_trigger_pool({"PreSignUp": pre.url}, client=oauth_client())
+    flow = Flow(trigger_server, pool)
+    username = uniq("staff")
+    url, page = flow.page("Sign up")
+    r = flow.browser.post(url, page, {"username": username, "password": PASSWORD, "email": company_email()})
+    assert r.status_code == 302 and urllib.parse.urljoin(url, r.headers["Location"]) == flow.login_url
+    (event,) = pre.events_for(user_name=username)
+    assert event["callerContext"]["clientId"] == pool.client_id
+    assert event["triggerSource"] == "PreSignUp_SignUp"
+    token = flow.sign_in(username, PASSWORD)
+    assert trigger_server.claims(token["id_token"], pool.id)["cognito:username"] == username
+    refused = flow.browser.post(url, page, {"username": uniq("out"), "password": PASSWORD, "email": unique_email()})
+    assert refused.status_code == 200 and "PreSignUp failed with error" in text_of(refused)
 
 
 # --- link-style confirmation ---------------------------------------------------------------------
