@@ -213,6 +213,28 @@ def test_confirmation_link(auth_server, make_auth_pool):
     assert "already been confirmed" in again.text
 
 
+def custom_link_message(event):
+    """CustomMessage: a welcome email around the link parameter (no code placeholder)."""
+    event["response"]["emailMessage"] = "Welcome aboard! " + event["request"]["linkParameter"]
+    event["response"]["emailSubject"] = "Welcome"
+    return event
+
+
+def test_custom_message_carries_the_link(trigger_server, trigger_sink, make_trigger_pool):
+    custom = trigger_sink.route("custommessage", custom_link_message)
+    pool = make_trigger_pool({"CustomMessage": custom.url}, client=oauth_client(),
+                             VerificationMessageTemplate={"DefaultEmailOption": "CONFIRM_WITH_LINK"})
+    username, email = uniq("cm"), unique_email()
+    _, page = sign_up(Flow(trigger_server, pool), username, email)
+    assert page.status_code == 200, page.text
+    mail = last_email(email)
+    body = mail.message.get_body(preferencelist=("html", "plain")).get_content()
+    assert mail.subject == "Welcome" and body.startswith("Welcome aboard! <a href=")
+    link = html.unescape(re.search(r'href="([^"]+)">Click Here</a>', body).group(1))
+    assert "Your account has been confirmed" in requests.get(link, allow_redirects=False, timeout=10).text
+    assert pool.status(username) == "CONFIRMED"
+
+
 def test_confirmation_link_with_a_wrong_code_or_client(auth_server, make_auth_pool):
     pool = oauth_pool(make_auth_pool)
     username, email = uniq("ln"), unique_email()

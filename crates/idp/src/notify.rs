@@ -126,27 +126,41 @@ impl Idp {
         code: &str,
         purpose: &str,
     ) -> Option<(String, Option<String>)> {
+        let url = self.confirmation_link(pool, user, to.contact == Contact::Email, code, purpose)?;
+        let t = pool.doc.pool.verification_message_template.as_ref()?;
+        let body = t.email_message_by_link.clone().unwrap_or_else(|| DEFAULT_LINK_EMAIL.into());
+        let subject = t.email_subject_by_link.clone().unwrap_or_else(|| DEFAULT_LINK_SUBJECT.into());
+        Some((with_link(&body, &url), Some(subject)))
+    }
+
+    /// The `/confirmUser` link a CONFIRM_WITH_LINK pool's sign-up email carries, if this
+    /// message is one.
+    pub(crate) fn confirmation_link(
+        &self,
+        pool: &Pool,
+        user: &User,
+        email: bool,
+        code: &str,
+        purpose: &str,
+    ) -> Option<String> {
         let t = pool.doc.pool.verification_message_template.as_ref()?;
         let linked = t.default_email_option.as_deref() == Some("CONFIRM_WITH_LINK")
-            && to.contact == Contact::Email
+            && email
             && matches!(purpose, "sign-up" | "resend-code");
         let client_id = crate::triggers::caller::current().client_id.filter(|_| linked)?;
-        let url = format!(
+        Some(format!(
             "{}/{}/confirmUser?client_id={}&user_name={}&confirmation_code={}",
             self.settings.public_url.trim_end_matches('/'),
             pool.record.id,
             query_value(&client_id),
             query_value(&user.record.username),
             code
-        );
-        let body = t.email_message_by_link.clone().unwrap_or_else(|| DEFAULT_LINK_EMAIL.into());
-        let subject = t.email_subject_by_link.clone().unwrap_or_else(|| DEFAULT_LINK_SUBJECT.into());
-        Some((with_link(&body, &url), Some(subject)))
+        ))
     }
 }
 
 /// The template with its `{##text##}` placeholder turned into a link saying `text`.
-fn with_link(template: &str, url: &str) -> String {
+pub(crate) fn with_link(template: &str, url: &str) -> String {
     let Some((before, rest)) = template.split_once("{##") else { return template.to_owned() };
     let Some((text, after)) = rest.split_once("##}") else { return template.to_owned() };
     let href = url.replace('&', "&amp;");

@@ -107,10 +107,15 @@ impl Idp {
             Medium::Email => text(&response, "emailMessage")?,
             Medium::Sms => text(&response, "smsMessage")?,
         };
-        // A message without the code placeholder would lose the code: the pool's own
-        // template is sent instead, as Cognito does.
-        if let Some(body) = body.filter(|b| b.contains(CODE)) {
-            message.body = render(&body, code, &user.record.username);
+        // A message without the code placeholder (or, for a confirmation link, the link's)
+        // would lose the code: the pool's own template is sent instead, as Cognito does.
+        let link = self.confirmation_link(pool, user, message.medium == Medium::Email, code, message.purpose);
+        match (body, link) {
+            (Some(body), Some(url)) if body.contains(LINK) => {
+                message.body = crate::notify::with_link(&render(&body, code, &user.record.username), &url);
+            }
+            (Some(body), _) if body.contains(CODE) => message.body = render(&body, code, &user.record.username),
+            _ => {}
         }
         if message.medium == Medium::Email
             && let Some(subject) = text(&response, "emailSubject")?.filter(|s| !s.is_empty())
