@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from auth_fixtures import auth_server, auth_sinks, code_from, last_email, make_auth_pool, unique_email  # noqa: F401
 from helpers import delete_pool_quietly, uniq
 
 HERE = Path(__file__).resolve().parent
@@ -66,9 +67,9 @@ class Run:
         return self.steps[i]
 
 
-def run_browser(request, steps, bypass_csp=False):
-    """Runs the steps in one Chromium context; screenshots in artifacts/<test name>/."""
-    name = request.node.name.replace("/", "-").replace("[", "-").replace("]", "")
+def run_browser(request, steps, bypass_csp=False, part=None):
+    """Runs the steps in one Chromium context; screenshots in artifacts/<test name>[-<part>]/."""
+    name = request.node.name.replace("/", "-").replace("[", "-").replace("]", "") + (f"-{part}" if part else "")
     shots = ARTIFACTS / name
     shutil.rmtree(shots, ignore_errors=True)
     args = {"artifacts": str(shots), "bypassCSP": bypass_csp, "steps": steps}
@@ -416,3 +417,53 @@ def test_accessibility_of_challenge_pages(chromium, request, idp, pool, meta, si
     assert_accessible(run, ["Change password", "Change password", "Set up an authenticator app",
                             "Set up an authenticator app", "Verification code", "Verification code",
                             "Choose a sign-in method"])
+
+
+def test_accessibility_of_sign_up_and_recovery_pages(chromium, request, auth_server, make_auth_pool, site):
+    """Sign-up, confirmation and password recovery, reached by the sign-in page's links, on a
+    server whose e-mails go to the SMTP sink."""
+    pool = make_auth_pool(client=dict(
+        AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=SCOPES,
+        CallbackURLs=[site.cb], SupportedIdentityProviders=["COGNITO"]))
+    meta = requests.get(f"{auth_server.url}/{pool.id}/.well-known/openid-configuration", timeout=10).json()
+    existing = pool.create_user()
+    username, email = uniq("su"), unique_email()
+    start = Authorization(meta, pool.client_id, site).url
+    run = run_browser(request, [
+        {"op": "goto", "url": start, "name": "login"},
+        {"op": "click", "link": "Sign up", "name": "sign-up"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["Username", username], ["Email", email, False], ["Password", "short"]],
+         "button": "Sign up", "name": "sign-up-error"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["Password", PASSWORD]], "button": "Sign up", "name": "confirm"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["Verification code", "000000"]], "button": "Confirm account",
+         "name": "confirm-error"},
+        {"op": "axe"},
+        {"op": "goto", "url": start, "name": "login-again"},
+        {"op": "click", "link": "Forgot your password?", "name": "forgot"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["Username", existing]], "button": "Reset my password", "name": "reset"},
+        {"op": "axe"},
+        {"op": "fill", "fields": [["Code", "000000"], ["New password", PASSWORD + "2"]],
+         "button": "Change password", "name": "reset-error"},
+        {"op": "axe"},
+    ], bypass_csp=True)
+    pages = [step for step in run.steps if step["op"] in ("click", "fill")]
+    assert [(step["title"], bool(step["alert"])) for step in pages] == [
+        ("Sign up", False), ("Sign up", True), ("Confirm your account", False), ("Confirm your account", True),
+        ("Forgot your password?", False), ("Reset your password", False), ("Reset your password", True),
+    ], [(step["title"], step["alert"]) for step in pages]
+    assert_accessible(run, ["Sign up", "Sign up", "Confirm your account", "Confirm your account",
+                            "Forgot your password?", "Reset your password", "Reset your password"])
+
+    # The confirmation link (as CONFIRM_WITH_LINK e-mails carry it) ends on the "confirmed" page.
+    code = code_from(last_email(email))
+    link = f"{auth_server.url}/{pool.id}/confirmUser?" + urllib.parse.urlencode(
+        {"client_id": pool.client_id, "user_name": username, "confirmation_code": code})
+    done = run_browser(request, [{"op": "goto", "url": link, "name": "confirmed"}, {"op": "axe"}], bypass_csp=True,
+                       part="link")
+    assert done[0]["status"] == 200 and "confirmed" in done[0]["text"], done[0]
+    assert_accessible(done, [done[0]["title"]])
+    assert pool.status(username) == "CONFIRMED"

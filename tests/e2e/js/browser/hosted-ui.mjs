@@ -8,7 +8,8 @@
 // Steps (each step's result is the page's state after it, plus what the op adds):
 //   goto   {url, name?}                 open a URL; adds the HTTP status of the main response
 //   login  {username, password, name?}  fill the sign-in form by its labels and press "Sign in"
-//   fill   {fields: [[label, value]], check: [label], button}  fill any form by its labels, submit
+//   fill   {fields: [[label, value, exact?]], check: [label], button}  fill a form by its labels, submit
+//   click  {link}                       follow a link by its text
 //   axe    {}                           run axe-core on the current page (needs bypassCSP: true)
 //   frames {}                           describe every frame of the current page
 // Every step saves a screenshot in `artifacts`. Report: {ok, steps: [...], console, error?}.
@@ -35,8 +36,8 @@ async function describe(page) {
 
 /** Fills inputs found by their labels (exact), checks radio buttons by label, presses the button. */
 async function submit(page, fields, check, button) {
-	for (const [label, value] of fields) {
-		await page.getByLabel(label, { exact: true }).fill(value);
+	for (const [label, value, exact = true] of fields) {
+		await page.getByLabel(label, { exact }).fill(value);
 	}
 	for (const label of check) {
 		await page.getByLabel(label, { exact: true }).check();
@@ -59,6 +60,14 @@ async function run(page, step) {
 			return submit(page, [['Username', step.username], ['Password', step.password]], [], 'Sign in');
 		case 'fill':
 			return submit(page, step.fields || [], step.check || [], step.button);
+		case 'click': {
+			const before = page.url();
+			await Promise.all([
+				page.waitForNavigation({ waitUntil: 'load' }).catch(() => null),
+				page.getByRole('link', { name: step.link, exact: true }).click(),
+			]);
+			return { from: before };
+		}
 		case 'axe':
 			return { violations: await runAxe(page) };
 		case 'frames': {
