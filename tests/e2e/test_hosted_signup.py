@@ -338,3 +338,11 @@ def test_unregistered_redirect_uri_gets_the_error_page(auth_server, make_auth_po
     r = requests.get(f"{auth_server.url}/{pool.id}/{path}?{q}", allow_redirects=False, timeout=10)
     assert r.status_code == 400 and "Location" not in r.headers
     assert "redirect_uri does not match" in r.text and "evil.example" not in r.text
+
+
+def test_admin_only_pool_has_no_sign_up_form(auth_server, make_auth_pool):
+    pool = oauth_pool(make_auth_pool, AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})
+    flow = Flow(auth_server, pool)
+    _, page = flow.browser.follow(flow.login_url, flow.login_page(), "Sign up")
+    assert page.status_code == 400 and "SignUp is not permitted for this user pool" in page.text
+    assert "<form" not in page.text

@@ -23,6 +23,8 @@ pub struct HostedSignUpForm {
     pub username_attributes: Vec<String>,
     pub fields: Vec<HostedField>,
     pub policy: PasswordPolicyType,
+    /// False when only administrators create users (AllowAdminCreateUserOnly).
+    pub self_sign_up: bool,
 }
 
 impl Idp {
@@ -50,7 +52,13 @@ impl Idp {
                 shown.then_some(HostedField { name, required, data_type })
             })
             .collect();
-        Ok(HostedSignUpForm { username_attributes: usernames, fields, policy: doc.password_policy() })
+        let admin_only = doc.pool.admin_create_user_config.as_ref().and_then(|c| c.allow_admin_create_user_only);
+        Ok(HostedSignUpForm {
+            username_attributes: usernames,
+            fields,
+            policy: doc.password_policy(),
+            self_sign_up: admin_only != Some(true),
+        })
     }
 
     /// The SECRET_HASH an SDK holding the client's (first) secret would send for `name`;

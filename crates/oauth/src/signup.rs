@@ -35,6 +35,8 @@ pub struct SignUpPage {
     pub username: String,
     pub fields: Vec<Field>,
     pub policy: Vec<String>,
+    /// False when only administrators create users: the page has no form then.
+    pub self_sign_up: bool,
 }
 
 /// What the sign-up form posted: `fields` holds every posted input; only the form's own
@@ -189,7 +191,11 @@ impl OAuth {
     /// The sign-up page for an authorization request.
     pub async fn sign_up_page(&self, pool_id: &str, p: &AuthorizeParams) -> Result<SignUpPage, AuthorizeError> {
         let request = Box::new(self.check_authorize(pool_id, p).await?);
-        self.sign_up_form(request, &SignUpForm::default()).await
+        let page = self.sign_up_form(request, &SignUpForm::default()).await?;
+        if !page.self_sign_up {
+            return Err(AuthorizeError::Page("SignUp is not permitted for this user pool".into()));
+        }
+        Ok(page)
     }
 
     async fn sign_up_form(&self, request: Box<AuthRequest>, typed: &SignUpForm) -> Result<SignUpPage, AuthorizeError> {
@@ -216,6 +222,7 @@ impl OAuth {
             username: typed.username.clone(),
             fields,
             policy: policy_words(&form.policy),
+            self_sign_up: form.self_sign_up,
         })
     }
 
