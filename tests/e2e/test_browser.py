@@ -250,6 +250,10 @@ def test_sign_in_exchange_and_sign_out(chromium, request, idp, pool, meta, site)
     assert len(site.queries("/cb")) == 2
     assert all(Path(step["screenshot"]).is_file() for step in run.steps)
 
+    # With the CSP enforced, the pages' stylesheet applies and nothing on them is refused.
+    assert login["styled"] and again["styled"]
+    assert not [m for m in run.report["console"] if "Content Security Policy" in m["text"]], run.report["console"]
+
 
 def test_wrong_password_shows_the_error(chromium, request, idp, pool, meta, site):
     client_id = new_client(idp, pool, site)
@@ -467,3 +471,23 @@ def test_accessibility_of_sign_up_and_recovery_pages(chromium, request, auth_ser
     assert done[0]["status"] == 200 and "confirmed" in done[0]["text"], done[0]
     assert_accessible(done, [done[0]["title"]])
     assert pool.status(username) == "CONFIRMED"
+
+
+def test_qr_code_and_stylesheet_load_under_the_csp(chromium, request, idp, site):
+    """The authenticator set-up page as browsers see it, CSP enforced: the QR code (a data: image)
+    decodes and the stylesheet applies."""
+    required = idp.create_user_pool(PoolName=uniq("browser-qr"))["UserPool"]["Id"]
+    request.addfinalizer(lambda: delete_pool_quietly(idp, required))
+    idp.set_user_pool_mfa_config(UserPoolId=required, MfaConfiguration="ON",
+                                 SoftwareTokenMfaConfiguration={"Enabled": True})
+    issuer_meta = requests.get(f"{idp.meta.endpoint_url}/{required}/.well-known/openid-configuration",
+                               timeout=10).json()
+    run = run_browser(request, [
+        {"op": "goto", "url": Authorization(issuer_meta, new_client(idp, required, site), site).url},
+        {"op": "login", "username": new_user(idp, required), "password": PASSWORD, "name": "mfa-setup"},
+    ])
+    page = run[1]
+    assert page["heading"] == "Set up an authenticator app", page
+    assert page["images"] == [{"alt": "QR code of your authenticator key", "loaded": True}], page["images"]
+    assert page["styled"]
+    assert not [m for m in run.report["console"] if "Content Security Policy" in m["text"]], run.report["console"]

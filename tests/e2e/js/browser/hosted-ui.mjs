@@ -31,6 +31,11 @@ async function describe(page) {
 		hasLoginForm: (await page.getByLabel('Password').count()) > 0 && (await form.count()) > 0,
 		alert: (await alert.count()) > 0 ? (await alert.first().textContent()).trim() : null,
 		text: (await page.locator('body').innerText().catch(() => '')).trim().slice(0, 2000),
+		// What the CSP let through: images that decoded, and whether the stylesheet applied.
+		images: await page.evaluate(() =>
+			[...document.images].map((img) => ({ alt: img.alt, loaded: img.complete && img.naturalWidth > 0 })),
+		),
+		styled: await page.evaluate(() => [...document.styleSheets].some((sheet) => sheet.href && sheet.cssRules.length > 0)),
 	};
 }
 
