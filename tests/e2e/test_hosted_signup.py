@@ -346,3 +346,19 @@ def test_admin_only_pool_has_no_sign_up_form(auth_server, make_auth_pool):
     _, page = flow.browser.follow(flow.login_url, flow.login_page(), "Sign up")
     assert page.status_code == 400 and "SignUp is not permitted for this user pool" in page.text
     assert "<form" not in page.text
+
+
+def test_unconfirmed_sign_in_links_to_the_confirmation_page(auth_server, make_auth_pool):
+    pool = oauth_pool(make_auth_pool)
+    flow = Flow(auth_server, pool)
+    username, email = uniq("uc"), unique_email()
+    sign_up(flow, username, email)
+    code = code_from(last_email(email))
+    page = flow.login_page()
+    refused = flow.browser.post(flow.login_url, page, {"username": username, "password": PASSWORD})
+    assert "User is not confirmed." in refused.text
+    url, confirm = flow.browser.follow(flow.login_url, refused, "Confirm your account")
+    assert f'value="{username}"' in confirm.text
+    done = flow.browser.post(url, confirm, {"code": code})
+    assert "Your account has been confirmed" in done.text
+    flow.sign_in(username, PASSWORD)

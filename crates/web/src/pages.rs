@@ -32,6 +32,7 @@ impl Pages {
                 tracing::error!(template = name, error = %e, "a built-in hosted-UI template does not parse");
             }
         }
+        env.add_filter("urlencode", crate::signup::urlencode);
         Pages { env }
     }
 

@@ -26,6 +26,12 @@ pub(crate) const TEMPLATES: [(&str, &str); 5] = [
     ("reset.html", include_str!("../templates/reset.html")),
 ];
 
+/// The `urlencode` filter: a query value, percent-encoded (the pages build links that carry
+/// a typed username).
+pub(crate) fn urlencode(value: String) -> String {
+    cognate_oauth::urls::encode(&value)
+}
+
 type Fields = Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>;
 
 const FORGED: &str = "The form has expired or did not come from this page. Go back, reload and try again.";
