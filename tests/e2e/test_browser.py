@@ -262,12 +262,13 @@ def test_wrong_password_shows_the_error(chromium, request, idp, pool, meta, site
     run = run_browser(request, [
         {"op": "goto", "url": auth.url, "name": "login"},
         {"op": "login", "username": username, "password": "Wrong-Passw0rd!", "name": "wrong-password"},
-        {"op": "login", "username": username, "password": PASSWORD, "name": "callback"},
+        {"op": "login", "username": username, "password": PASSWORD, "enter": True, "name": "callback"},
     ])
     wrong = run[1]
     assert wrong["hasLoginForm"] and wrong["alert"] == "Incorrect username or password.", wrong
     assert wrong["url"].startswith(f"{meta['issuer']}/login?")
-    # The form is filled again with the username, and the second try goes through.
+    # The form is filled again with the username, and the second try, submitted from the
+    # keyboard (Enter in the password field), goes through.
     right = run[2]
     assert right["url"].startswith(site.cb + "?code="), right
     assert site.queries("/cb")[-1]["state"] == [auth.state]
@@ -289,6 +290,8 @@ def test_sign_in_page_cannot_be_framed(chromium, request, idp, pool, meta, site)
     assert not frame["hasLoginForm"], frame
     assert "Sign in" not in (frame["text"] or ""), frame
     assert frame["url"] != login, frame
+    refusals = [m["text"] for m in run.report["console"] if "frame-ancestors" in m["text"]]
+    assert refusals, run.report["console"]
     assert run[1]["heading"] == "Another site"
 
 

@@ -7,7 +7,8 @@
 //
 // Steps (each step's result is the page's state after it, plus what the op adds):
 //   goto   {url, name?}                 open a URL; adds the HTTP status of the main response
-//   login  {username, password, name?}  fill the sign-in form by its labels and press "Sign in"
+//   login  {username, password, enter?, name?}  fill the sign-in form by its labels and press
+//                                       "Sign in" (or Enter in the password field)
 //   fill   {fields: [[label, value, exact?]], check: [label], button}  fill a form by its labels, submit
 //   click  {link}                       follow a link by its text
 //   axe    {}                           run axe-core on the current page (needs bypassCSP: true)
@@ -40,7 +41,7 @@ async function describe(page) {
 }
 
 /** Fills inputs found by their labels (exact), checks radio buttons by label, presses the button. */
-async function submit(page, fields, check, button) {
+async function submit(page, fields, check, button, enter = false) {
 	for (const [label, value, exact = true] of fields) {
 		await page.getByLabel(label, { exact }).fill(value);
 	}
@@ -50,7 +51,10 @@ async function submit(page, fields, check, button) {
 	const before = page.url();
 	await Promise.all([
 		page.waitForNavigation({ waitUntil: 'load' }).catch(() => null),
-		page.getByRole('button', { name: button, exact: true }).click(),
+		// `enter`: submit from the keyboard, pressing Enter in the last field filled.
+		enter
+			? page.getByLabel(fields[fields.length - 1][0], { exact: true }).press('Enter')
+			: page.getByRole('button', { name: button, exact: true }).click(),
 	]);
 	return { from: before };
 }
@@ -62,7 +66,7 @@ async function run(page, step) {
 			return { status: response ? response.status() : null };
 		}
 		case 'login':
-			return submit(page, [['Username', step.username], ['Password', step.password]], [], 'Sign in');
+			return submit(page, [['Username', step.username], ['Password', step.password]], [], 'Sign in', step.enter);
 		case 'fill':
 			return submit(page, step.fields || [], step.check || [], step.button);
 		case 'click': {
