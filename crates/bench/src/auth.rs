@@ -225,12 +225,12 @@ async fn run_calls(
 }
 
 /// Calls per second per CPU the process kept busy: `req/s ÷ cores`, i.e. 1 ÷ CPU time per call.
-fn per_core(s: &Summary) -> Option<f64> {
+pub(crate) fn per_core(s: &Summary) -> Option<f64> {
     s.cores().filter(|c| *c > 0.0).map(|c| s.per_sec / c)
 }
 
 /// Calls per second per CPU the server's threads alone kept busy (the requesters excluded).
-fn server_per_core(s: &Summary) -> Option<f64> {
+pub(crate) fn server_per_core(s: &Summary) -> Option<f64> {
     s.server_cores().filter(|c| *c > 0.0).map(|c| s.per_sec / c)
 }
 
@@ -279,7 +279,7 @@ fn short(name: &str) -> &str {
     name.split(" (").next().unwrap_or(name)
 }
 
-fn rate(per_sec: f64) -> String {
+pub(crate) fn rate(per_sec: f64) -> String {
     if per_sec >= 100.0 { thousands(per_sec.round() as u64) } else { format!("{per_sec:.1}") }
 }
 
@@ -363,7 +363,7 @@ fn targets_table(measured: &[Measured], floor: &Floor) -> Table {
     table
 }
 
-fn verdict(ok: bool) -> String {
+pub(crate) fn verdict(ok: bool) -> String {
     if ok { "yes".into() } else { "NO".into() }
 }
 
@@ -419,7 +419,7 @@ fn core_target(m: &Measured, label: &str, target: f64) -> Option<Vec<String>> {
     ])
 }
 
-fn requesters(n: usize) -> String {
+pub(crate) fn requesters(n: usize) -> String {
     if n == 1 { "1 requester".into() } else { format!("{n} requesters") }
 }
 

@@ -17,6 +17,8 @@ mod client;
 mod floor;
 mod list_users;
 mod machine;
+mod oauth;
+mod oauth_ops;
 mod population;
 mod report;
 mod sample;
@@ -38,6 +40,8 @@ enum Command {
     ListUsers(list_users::Args),
     /// Sign-in (password, refresh, SRP), GetUser and SignUp throughput against the crypto floor.
     Auth(auth::Args),
+    /// OAuth token endpoint (client_credentials, authorization_code) and sign-in page throughput.
+    Oauth(oauth::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::ListUsers(args) => list_users::run(args).await,
             Command::Auth(args) => auth::run(args).await,
+            Command::Oauth(args) => oauth::run(args).await,
         }
     })?;
     report.print();

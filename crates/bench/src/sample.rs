@@ -122,6 +122,21 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = anyhow::Result<Timed>> + Send,
 {
+    concurrent_while(callers, warmup, seconds, move || {
+        let call = op();
+        async move { call.await.map(Some) }
+    })
+    .await
+}
+
+/// Like [`concurrent`], for work drawn from a prepared supply (authorization codes...): a
+/// call answering `None` found nothing left, and its caller stops early. The wall time runs
+/// until the last caller stops, so the rates stay true when the supply runs out.
+pub async fn concurrent_while<F, Fut>(callers: usize, warmup: usize, seconds: f64, op: F) -> anyhow::Result<Summary>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = anyhow::Result<Option<Timed>>> + Send,
+{
     let callers = callers.max(1);
     let ready = Arc::new(tokio::sync::Barrier::new(callers + 1));
     let limit = Duration::from_secs_f64(seconds);
@@ -142,7 +157,7 @@ where
             let mut samples = Vec::new();
             let mut hits = 0;
             while start.elapsed() < limit {
-                let t = op().await?;
+                let Some(t) = op().await? else { break };
                 samples.push(t.elapsed);
                 hits = t.hits;
             }
