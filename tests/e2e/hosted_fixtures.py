@@ -89,5 +89,5 @@ def heading(page):
 
 
 def alert(page):
-    match = re.search(r'<p class="error" role="alert">(.*?)</p>', page.text)
+    match = re.search(r'<p class="error[^"]*" role="alert">(.*?)</p>', page.text)
     return html.unescape(match.group(1)) if match else None

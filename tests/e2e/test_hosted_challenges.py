@@ -187,7 +187,7 @@ def test_new_password_asks_for_missing_required_attributes(make_clock_pool):
     browser = HostedBrowser(pool, client)
     r = browser.sign_in(username, TEMP_PASSWORD)
     assert heading(r) == "Change password", r.text
-    assert re.search(r'<label for="attr-1">Given name</label>\s*<input id="attr-1" name="userAttributes.given_name"',
+    assert re.search(r'<label[^>]* for="attr-1">Given name</label>\s*<input[^>]* id="attr-1" name="userAttributes.given_name"',
                      r.text), r.text
     r = browser.post({"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD,
                       "userAttributes.given_name": "<b>Ada</b>"})

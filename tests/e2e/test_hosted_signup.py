@@ -60,7 +60,7 @@ class Browser:
 
     def follow(self, page_url, page, text):
         """GETs the link whose text is `text`; returns (url, response)."""
-        href = re.search(r'<a href="([^"]+)">' + re.escape(text) + "</a>", page.text)
+        href = re.search(r'<a[^>]* href="([^"]+)">' + re.escape(text) + "</a>", page.text)
         assert href, f"no link {text!r} in {page.text}"
         target = urllib.parse.urljoin(page_url, html.unescape(href.group(1)))
         return target, self.get(target)

@@ -411,7 +411,7 @@ def test_security_headers_on_every_page(idp, pool, meta):
         assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"] == "no-referrer"
         assert r.headers["Cache-Control"] == "no-store"
     assert "<script" not in page.text and "style=" not in page.text
-    assert re.search(r'<label for="username">', page.text) and re.search(r'<label for="password">', page.text)
+    assert re.search(r'<label[^>]* for="username">', page.text) and re.search(r'<label[^>]* for="password">', page.text)
     css = browser.get(f"{meta['issuer']}/static/cognate.css")
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
 

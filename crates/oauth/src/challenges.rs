@@ -52,6 +52,8 @@ pub struct ChallengePage {
     pub otpauth: Option<String>,
     pub redirect_uri: String,
     pub lang: Option<String>,
+    /// The app client whose branding the page carries.
+    pub client_id: String,
 }
 
 /// Where a challenge answer ended.
@@ -153,6 +155,7 @@ impl OAuth {
             factors: json_list(&p.parameters, "MFAS_CAN_CHOOSE"),
             redirect_uri: req.redirect_uri.clone(),
             lang: req.lang.clone(),
+            client_id: req.client.client_id.clone(),
             ..Default::default()
         };
         if p.name == "NEW_PASSWORD_REQUIRED" {

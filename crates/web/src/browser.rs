@@ -77,7 +77,7 @@ pub(crate) async fn login_page(
     match web.oauth.check_authorize(&site.pool_id, &p).await {
         Ok(req) => {
             let hint = req.login_hint.clone().unwrap_or_default();
-            render_login(&web, &site, jar, raw.as_deref(), &req, &hint, None, StatusCode::OK)
+            render_login(&web, &site, jar, raw.as_deref(), &req, &hint, None, StatusCode::OK).await
         }
         Err(e) => failed(&web, e, p.get("lang")),
     }
@@ -105,12 +105,12 @@ pub(crate) async fn login(
         }
         Ok(LoginOutcome::Retry { request, message }) => {
             let (name, msg) = (form.username.as_str(), Some(message.as_str()));
-            render_login(&web, &site, jar, raw.as_deref(), &request, name, msg, StatusCode::OK)
+            render_login(&web, &site, jar, raw.as_deref(), &request, name, msg, StatusCode::OK).await
         }
-        Ok(LoginOutcome::Challenge(page)) => crate::challenges::render(&web, &site, &page),
+        Ok(LoginOutcome::Challenge(page)) => crate::challenges::render(&web, &site, &page).await,
         Ok(LoginOutcome::Unavailable { request, step }) => {
-            let ctx = context! { step, base => site.base, lang => pages::lang(request.lang.as_deref()) };
-            web.pages.render(StatusCode::OK, "unavailable.html", ctx)
+            let ctx = context! { step, base => &site.base, lang => pages::lang(request.lang.as_deref()) };
+            web.page(&site, Some(&request.client.client_id), StatusCode::OK, "unavailable.html", ctx).await
         }
         Ok(LoginOutcome::Forged) => {
             let text = "The sign-in form has expired or did not come from this page. Go back, reload and try again.";
@@ -121,7 +121,7 @@ pub(crate) async fn login(
 }
 
 #[expect(clippy::too_many_arguments, reason = "the page's inputs, each distinct")]
-pub(crate) fn render_login(
+pub(crate) async fn render_login(
     web: &Web,
     site: &Site,
     jar: CookieJar,
@@ -136,7 +136,7 @@ pub(crate) fn render_login(
     let ctx = context! {
         base => &site.base, lang => pages::lang(req.lang.as_deref()), action, csrf, username, message,
     };
-    let mut page = web.pages.render(status, "login.html", ctx);
+    let mut page = web.page(site, Some(&req.client.client_id), status, "login.html", ctx).await;
     if let Ok(csp) = HeaderValue::from_str(&login_csp(&req.redirect_uri)) {
         page.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
     }

@@ -28,11 +28,11 @@ pub(crate) async fn answer(site: Site, State(web): State<Arc<Web>>, jar: CookieJ
         Ok(ChallengeOutcome::SignedIn { redirect, session_cookie }) => {
             (jar.add(cookie(&site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
         }
-        Ok(ChallengeOutcome::Page(page)) => render(&web, &site, &page),
+        Ok(ChallengeOutcome::Page(page)) => render(&web, &site, &page).await,
         Ok(ChallengeOutcome::Restart { request, query, message }) => {
             let raw: Vec<String> = query.0.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
             let raw = raw.join("&");
-            render_login(&web, &site, jar, Some(&raw), &request, "", Some(&message), StatusCode::OK)
+            render_login(&web, &site, jar, Some(&raw), &request, "", Some(&message), StatusCode::OK).await
         }
         Ok(ChallengeOutcome::Forged) => {
             let text = "The form has expired or did not come from this page. Go back, reload and try again.";
@@ -45,7 +45,7 @@ pub(crate) async fn answer(site: Site, State(web): State<Arc<Web>>, jar: CookieJ
 
 /// A challenge's page. Its CSP lets the form end at the client's redirect URI, as the sign-in
 /// page's does.
-pub(crate) fn render(web: &Web, site: &Site, page: &ChallengePage) -> Response {
+pub(crate) async fn render(web: &Web, site: &Site, page: &ChallengePage) -> Response {
     let template = match page.name.as_str() {
         "NEW_PASSWORD_REQUIRED" => "new_password.html",
         "SELECT_MFA_TYPE" => "select_mfa.html",
@@ -60,7 +60,7 @@ pub(crate) fn render(web: &Web, site: &Site, page: &ChallengePage) -> Response {
         destination => &page.destination, factors, required, rules => &page.rules, secret => &page.secret,
         qr => page.otpauth.as_deref().and_then(qr_data_uri),
     };
-    let mut res = web.pages.render(StatusCode::OK, template, ctx);
+    let mut res = web.page(site, Some(&page.client_id), StatusCode::OK, template, ctx).await;
     if let Ok(csp) = HeaderValue::from_str(&login_csp(&page.redirect_uri)) {
         res.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
     }

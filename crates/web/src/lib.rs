@@ -5,6 +5,7 @@
 //!
 //! **Architecture invariant:** no domain rules here; every decision is `cognate-oauth`'s.
 
+mod branding;
 mod browser;
 mod challenges;
 mod endpoints;
@@ -55,6 +56,11 @@ pub fn router(state: WebState) -> Router {
             .route("/confirmForgotPassword", get(signup::reset_page).post(signup::reset))
             .route("/confirmforgotPassword", get(signup::reset_page).post(signup::reset))
             .route("/static/cognate.css", get(browser::stylesheet))
+            .route("/ui/{client_id}/custom.css", get(branding::custom_css))
+            .route("/ui/{client_id}/branding.css", get(branding::branding_css))
+            .route("/ui/{client_id}/logo", get(branding::logo))
+            .route("/ui/logo/{client_id}", get(branding::logo))
+            .route("/ui/{client_id}/asset/{category}", get(branding::asset))
             .route("/oauth2/token", post(endpoints::token))
             .route("/oauth2/revoke", post(endpoints::revoke))
             .route("/oauth2/userInfo", get(endpoints::user_info).post(endpoints::user_info))

@@ -52,7 +52,7 @@ fn auth_query(raw: Option<&str>) -> String {
 /// Renders an account page with what every one of them carries: the CSRF token (and its
 /// cookie), the links to the other pages, and the form's action on `path`.
 #[expect(clippy::too_many_arguments, reason = "the page's inputs, each distinct")]
-fn render(
+async fn render(
     web: &Web,
     site: &Site,
     jar: CookieJar,
@@ -72,7 +72,7 @@ fn render(
         forgot => format!("{base}/forgotPassword?{q}"),
         ..extra
     };
-    let page = web.pages.render(StatusCode::OK, name, ctx);
+    let page = web.page(site, Some(&req.client.client_id), StatusCode::OK, name, ctx).await;
     (jar.add(cookie(site, CSRF_COOKIE, csrf_cookie)), page).into_response()
 }
 
@@ -110,7 +110,7 @@ fn reset_context(page: &ResetPage, sent: bool) -> Value {
 
 /// The "done" page: a sentence and, when there is an authorization request, the way back
 /// into it.
-fn notice(
+async fn notice(
     web: &Web,
     site: &Site,
     raw: Option<&str>,
@@ -121,7 +121,7 @@ fn notice(
     let login = req.map(|_| format!("{}/login?{}", site.base, auth_query(raw)));
     let lang = pages::lang(req.and_then(|r| r.lang.as_deref()));
     let ctx = context! { base => &site.base, lang, heading, message, login };
-    web.pages.render(StatusCode::OK, "confirmed.html", ctx)
+    web.page(site, req.map(|r| r.client.client_id.as_str()), StatusCode::OK, "confirmed.html", ctx).await
 }
 
 pub(crate) async fn sign_up_page(
@@ -135,7 +135,7 @@ pub(crate) async fn sign_up_page(
     match web.oauth.sign_up_page(&site.pool_id, &p).await {
         Ok(page) => {
             let extra = sign_up_context(&page, None);
-            render(&web, &site, jar, raw.as_deref(), &page.request, "signup.html", "/signup", extra)
+            render(&web, &site, jar, raw.as_deref(), &page.request, "signup.html", "/signup", extra).await
         }
         Err(e) => failed(&web, e, p.get("lang")),
     }
@@ -160,12 +160,12 @@ pub(crate) async fn sign_up(
     let raw = raw.as_deref();
     match web.oauth.sign_up(&site.pool_id, &p, &form, csrf_of(&jar).as_deref()).await {
         Ok(SignUpOutcome::Confirm(page)) => {
-            render(&web, &site, jar, raw, &page.request, "confirm.html", "/confirmUser", confirm_context(&page))
+            render(&web, &site, jar, raw, &page.request, "confirm.html", "/confirmUser", confirm_context(&page)).await
         }
         Ok(SignUpOutcome::SignIn(_)) => found(&format!("{}/login?{}", site.base, auth_query(raw))),
         Ok(SignUpOutcome::Retry { page, message }) => {
             let extra = sign_up_context(&page, Some(&message));
-            render(&web, &site, jar, raw, &page.request, "signup.html", "/signup", extra)
+            render(&web, &site, jar, raw, &page.request, "signup.html", "/signup", extra).await
         }
         Ok(SignUpOutcome::Forged) => forged(&web, p.get("lang")),
         Err(e) => failed(&web, e, p.get("lang")),
@@ -187,7 +187,7 @@ pub(crate) async fn confirm_page(
     match web.oauth.confirm_page(&site.pool_id, &p).await {
         Ok(page) => {
             let extra = confirm_context(&page);
-            render(&web, &site, jar, raw.as_deref(), &page.request, "confirm.html", "/confirmUser", extra)
+            render(&web, &site, jar, raw.as_deref(), &page.request, "confirm.html", "/confirmUser", extra).await
         }
         Err(e) => failed(&web, e, p.get("lang")),
     }
@@ -204,7 +204,7 @@ async fn confirm_link(web: &Web, site: &Site, p: &cognate_oauth::authorize::Auth
                 }
                 false => ("Account not confirmed", outcome.message),
             };
-            notice(web, site, None, None, heading, &message)
+            notice(web, site, None, None, heading, &message).await
         }
         Err(e) => failed(web, e, p.get("lang")),
     }
@@ -228,16 +228,19 @@ pub(crate) async fn confirm(
     };
     let raw = raw.as_deref();
     match web.oauth.confirm(&site.pool_id, &p, &form, csrf_of(&jar).as_deref()).await {
-        Ok(ConfirmOutcome::Confirmed(req)) => notice(
-            &web,
-            &site,
-            raw,
-            Some(&req),
-            "Account confirmed",
-            "Your account has been confirmed. Sign in to continue.",
-        ),
+        Ok(ConfirmOutcome::Confirmed(req)) => {
+            notice(
+                &web,
+                &site,
+                raw,
+                Some(&req),
+                "Account confirmed",
+                "Your account has been confirmed. Sign in to continue.",
+            )
+            .await
+        }
         Ok(ConfirmOutcome::Page(page)) => {
-            render(&web, &site, jar, raw, &page.request, "confirm.html", "/confirmUser", confirm_context(&page))
+            render(&web, &site, jar, raw, &page.request, "confirm.html", "/confirmUser", confirm_context(&page)).await
         }
         Ok(ConfirmOutcome::Forged) => forged(&web, p.get("lang")),
         Err(e) => failed(&web, e, p.get("lang")),
@@ -255,7 +258,7 @@ pub(crate) async fn forgot_page(
     match web.oauth.check_authorize(&site.pool_id, &p).await {
         Ok(req) => {
             let extra = context! { username => p.get("user_name").unwrap_or_default() };
-            render(&web, &site, jar, raw.as_deref(), &req, "forgot.html", "/forgotPassword", extra)
+            render(&web, &site, jar, raw.as_deref(), &req, "forgot.html", "/forgotPassword", extra).await
         }
         Err(e) => failed(&web, e, p.get("lang")),
     }
@@ -277,11 +280,11 @@ pub(crate) async fn forgot(
     match web.oauth.forgot_password(&site.pool_id, &p, &username, csrf.as_deref(), cookie.as_deref()).await {
         Ok(ForgotOutcome::Sent(page)) => {
             let extra = reset_context(&page, true);
-            render(&web, &site, jar, raw, &page.request, "reset.html", "/confirmForgotPassword", extra)
+            render(&web, &site, jar, raw, &page.request, "reset.html", "/confirmForgotPassword", extra).await
         }
         Ok(ForgotOutcome::Retry { request, username, message }) => {
             let extra = context! { username, message };
-            render(&web, &site, jar, raw, &request, "forgot.html", "/forgotPassword", extra)
+            render(&web, &site, jar, raw, &request, "forgot.html", "/forgotPassword", extra).await
         }
         Ok(ForgotOutcome::Forged) => forged(&web, p.get("lang")),
         Err(e) => failed(&web, e, p.get("lang")),
@@ -299,7 +302,7 @@ pub(crate) async fn reset_page(
     match web.oauth.reset_page(&site.pool_id, &p).await {
         Ok(page) => {
             let extra = reset_context(&page, false);
-            render(&web, &site, jar, raw.as_deref(), &page.request, "reset.html", "/confirmForgotPassword", extra)
+            render(&web, &site, jar, raw.as_deref(), &page.request, "reset.html", "/confirmForgotPassword", extra).await
         }
         Err(e) => failed(&web, e, p.get("lang")),
     }
@@ -323,17 +326,20 @@ pub(crate) async fn reset(
     };
     let raw = raw.as_deref();
     match web.oauth.reset_password(&site.pool_id, &p, &form, csrf_of(&jar).as_deref()).await {
-        Ok(ResetOutcome::Changed(req)) => notice(
-            &web,
-            &site,
-            raw,
-            Some(&req),
-            "Password changed",
-            "Your password has been changed. Sign in with your new password.",
-        ),
+        Ok(ResetOutcome::Changed(req)) => {
+            notice(
+                &web,
+                &site,
+                raw,
+                Some(&req),
+                "Password changed",
+                "Your password has been changed. Sign in with your new password.",
+            )
+            .await
+        }
         Ok(ResetOutcome::Retry(page)) => {
             let extra = reset_context(&page, false);
-            render(&web, &site, jar, raw, &page.request, "reset.html", "/confirmForgotPassword", extra)
+            render(&web, &site, jar, raw, &page.request, "reset.html", "/confirmForgotPassword", extra).await
         }
         Ok(ResetOutcome::Forged) => forged(&web, p.get("lang")),
         Err(e) => failed(&web, e, p.get("lang")),
