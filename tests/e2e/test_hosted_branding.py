@@ -129,3 +129,69 @@ def test_managed_login_colours_reach_the_branding_stylesheet(idp, url, pool):
 def test_crafted_client_ids_name_no_stylesheet(idp, url, pool):
     r = get(url, f"/{pool}/ui/" + urllib.parse.quote('x";}body{', safe="") + "/custom.css")
     assert r.status_code in (200, 404) and "body" not in r.text
+
+
+OVERRIDE = """{% extends "base.html" %}
+{% block content %}<h1>{{ t.sign_in_heading }}</h1><p id="operator">Operator page</p>
+<form method="post" action="{{ action }}"><input type="hidden" name="_csrf" value="{{ csrf }}">
+<label for="username">{{ t.username }}</label><input id="username" name="username">
+<button type="submit" class="submitButton-customizable">{{ t.sign_in_button }}</button></form>
+{% endblock %}
+"""
+
+
+@pytest.fixture(scope="module")
+def operator(tmp_path_factory):
+    """A server with an operator's templates: an overriding login.html and a French bundle."""
+    from conftest import start_server
+    templates = tmp_path_factory.mktemp("templates")
+    (templates / "login.html").write_text(OVERRIDE)
+    (templates / "locales").mkdir()
+    (templates / "locales" / "fr.json").write_text('{"sign_in_heading": "Connexion", "error_heading": "Erreur"}')
+    srv = start_server(tmp_path_factory.mktemp("data"), extra_args=["--hosted-ui-templates", str(templates)])
+    client = make_client(srv.url)
+    pool = client.create_user_pool(PoolName=uniq("op"))["UserPool"]["Id"]
+    yield srv.url, client, pool
+    srv.stop()
+
+
+def test_an_operator_template_overrides_the_built_in_one(operator):
+    url, client, pool = operator
+    page = login_page(url, pool, new_client(client, pool))
+    assert 'id="operator"' in page.text and "<h1>Sign in</h1>" in page.text
+    # The built-in base still applies, with its stylesheet.
+    assert any(s.endswith("/static/cognate.css") for s in stylesheets(page))
+
+
+def test_lang_selects_an_operator_bundle_and_unknown_falls_back(operator):
+    url, client, pool = operator
+    app = new_client(client, pool)
+    page = login_page(url, pool, app, lang="fr")
+    assert '<html lang="fr">' in page.text and "<h1>Connexion</h1>" in page.text
+    # A key the bundle lacks reads in English.
+    assert ">Username</label>" in page.text
+    # The form keeps lang for the next page.
+    assert "lang=fr" in html.unescape(re.search(r'<form method="post" action="([^"]+)"', page.text).group(1))
+    page = login_page(url, pool, app, lang="xx")
+    assert '<html lang="en">' in page.text and "<h1>Sign in</h1>" in page.text
+    # The error page of a request without redirect_uri speaks the request's language too.
+    r = requests.get(f"{url}/{pool}/login?" + urllib.parse.urlencode({"client_id": app, "lang": "fr"}), timeout=10)
+    assert r.status_code == 400 and "<h1>Erreur</h1>" in r.text and '<html lang="fr">' in r.text
+
+
+def test_browser_languages_choose_the_bundle(operator):
+    url, client, pool = operator
+    app = new_client(client, pool)
+    query = urllib.parse.urlencode({"client_id": app, "response_type": "code", "scope": "openid", "redirect_uri": CB})
+    r = requests.get(f"{url}/{pool}/login?{query}", headers={"Accept-Language": "de, fr-CA;q=0.8"}, timeout=10)
+    assert '<html lang="fr">' in r.text and "<h1>Connexion</h1>" in r.text
+
+
+def test_a_broken_override_stops_the_start(tmp_path):
+    from conftest import ServerStartError, start_server
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "login.html").write_text('{% extends "base.html" %}{% block content %}{% if %}{% endblock %}')
+    with pytest.raises(ServerStartError) as e:
+        start_server(tmp_path / "data", extra_args=["--hosted-ui-templates", str(templates)], timeout=30)
+    assert "login.html" in str(e.value)

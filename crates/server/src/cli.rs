@@ -141,6 +141,10 @@ pub struct ServeArgs {
     /// match no host, custom domains still do].
     #[arg(long, env = "COGNATE_HOSTED_UI_DOMAIN_SUFFIX", value_name = "DOMAIN")]
     pub hosted_ui_domain_suffix: Option<String>,
+    /// Directory of hosted-UI templates that replace the built-in ones of the same name, and of
+    /// message bundles (`locales/<lang>.json`); checked at start-up.
+    #[arg(long, env = "COGNATE_HOSTED_UI_TEMPLATES", value_name = "DIR")]
+    pub hosted_ui_templates: Option<PathBuf>,
     /// Serve `POST /_cognate/test/clock` so tests can move the server's clock forward.
     /// Never enable this in production.
     #[arg(long, env = "COGNATE_ENABLE_TEST_CLOCK", num_args = 0..=1, default_missing_value = "true")]

@@ -30,6 +30,8 @@ pub struct Config {
     pub custom_sender_key: Option<String>,
     /// The parent domain of prefix domains (`--hosted-ui-domain-suffix`), lower-case.
     pub hosted_ui_domain_suffix: Option<String>,
+    /// `--hosted-ui-templates`: the operator's templates and message bundles.
+    pub hosted_ui_templates: Option<PathBuf>,
     pub test_clock: bool,
 }
 
@@ -79,6 +81,7 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             trigger_allow,
             custom_sender_key,
             hosted_ui_domain_suffix,
+            hosted_ui_templates,
             enable_test_clock
         ]
     )
@@ -171,6 +174,7 @@ impl Config {
             trigger_allow,
             custom_sender_key: a.custom_sender_key,
             hosted_ui_domain_suffix,
+            hosted_ui_templates: a.hosted_ui_templates,
             region,
             account_id: a.account_id.unwrap_or_else(|| "000000000000".into()),
             master_key,

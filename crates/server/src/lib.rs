@@ -126,7 +126,11 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     let addr = listener.local_addr()?;
     let public_url = config.public_url_for(addr);
     let Services { idp, oauth, admin } = services(&config, clock.clone(), public_url.clone()).await?;
-    let web = cognate_web::router(cognate_web::WebState { oauth: oauth.clone() });
+    let web = cognate_web::router(cognate_web::WebState {
+        oauth: oauth.clone(),
+        templates: config.hosted_ui_templates.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!("--hosted-ui-templates: {e}"))?;
     let state = AppState {
         idp: idp.clone(),
         oauth,

@@ -59,7 +59,7 @@ impl Web {
         ctx: Value,
     ) -> Response {
         let ui = look(self, site, client_id).await;
-        self.pages.render(status, name, context! { ui, ..ctx })
+        self.pages.render(status, name, context! { ui, ..ctx }, site.accept_language.as_deref())
     }
 }
 

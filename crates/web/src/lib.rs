@@ -9,6 +9,7 @@ mod branding;
 mod browser;
 mod challenges;
 mod endpoints;
+mod locale;
 mod pages;
 mod signup;
 mod site;
@@ -28,6 +29,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct WebState {
     pub oauth: OAuth,
+    /// `--hosted-ui-templates`: the operator's templates and `locales/` bundles.
+    pub templates: Option<std::path::PathBuf>,
 }
 
 /// The handlers' state: the service and the parsed templates.
@@ -41,9 +44,9 @@ pub(crate) struct Web {
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The hosted-UI and OAuth routes. It has no fallback of its own, so the server can merge it
-/// with the API router.
-pub fn router(state: WebState) -> Router {
-    let web = Arc::new(Web { oauth: state.oauth, pages: pages::Pages::new() });
+/// with the API router. Fails when an operator's template or message bundle is broken.
+pub fn router(state: WebState) -> Result<Router, String> {
+    let web = Arc::new(Web { oauth: state.oauth, pages: pages::Pages::new(state.templates)? });
     let routes = || {
         Router::new()
             .route("/oauth2/authorize", get(browser::authorize))
@@ -65,11 +68,11 @@ pub fn router(state: WebState) -> Router {
             .route("/oauth2/revoke", post(endpoints::revoke))
             .route("/oauth2/userInfo", get(endpoints::user_info).post(endpoints::user_info))
     };
-    Router::new()
+    Ok(Router::new()
         .nest("/{pool_id}", routes())
         .merge(routes())
         .layer(axum::middleware::map_response(security_headers))
-        .with_state(web)
+        .with_state(web))
 }
 
 /// Headers on every hosted-UI response. A handler may set a narrower Cache-Control (the
@@ -91,5 +94,5 @@ async fn security_headers(mut res: Response) -> Response {
 /// The error page. It never links anywhere the request named.
 pub(crate) fn error_page(web: &Web, status: StatusCode, message: &str, lang: Option<&str>) -> Response {
     let ctx = context! { message, base => "", lang => pages::lang(lang) };
-    web.pages.render(status, "error.html", ctx)
+    web.pages.render(status, "error.html", ctx, None)
 }

@@ -1,10 +1,13 @@
-//! The hosted UI's pages: minijinja templates built into the binary, rendered with HTML
-//! auto-escaping on for every template, so a reflected value (state, username, an error
-//! description) can never become markup.
+//! The hosted UI's pages: minijinja templates built into the binary, or an operator's file of
+//! the same name from `--hosted-ui-templates`, rendered with HTML auto-escaping on for every
+//! template, so a reflected value (state, username, an error description) can never become
+//! markup. Page strings come from the message bundle of the page's language (`t`).
 
+use crate::locale::{Locales, plausible_tag};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use minijinja::{AutoEscape, Environment, Value};
+use minijinja::{AutoEscape, Environment, Value, context};
+use std::path::{Path, PathBuf};
 
 const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("../templates/base.html")),
@@ -21,23 +24,69 @@ pub const STYLESHEET: &str = include_str!("../static/cognate.css");
 
 pub(crate) struct Pages {
     env: Environment<'static>,
+    locales: Locales,
+}
+
+fn built_in(name: &str) -> Option<&'static str> {
+    TEMPLATES.into_iter().chain(crate::signup::TEMPLATES).find(|(n, _)| *n == name).map(|(_, s)| s)
+}
+
+/// The operator's file for `name`, if the directory has one. Only plain file names are
+/// looked up, so an `{% include %}` cannot reach outside the directory (path traversal).
+fn operator_file(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Error> {
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        return Ok(None);
+    }
+    let path = dir.join(name);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    std::fs::read_to_string(&path).map(Some).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("reading {}: {e}", path.display()))
+    })
+}
+
+/// What the start-up check renders every template with: each page's variables, empty.
+fn sample() -> Value {
+    context! {
+        base => "", lang => "en", action => "/login?client_id=c", csrf => "", username => "", state => "",
+        challenge => "SOFTWARE_TOKEN_MFA", login => "/login", forgot => "/forgotPassword", heading => "", message => "",
+        step => "", factors => Vec::<(String, String)>::new(), required => Vec::<(String, String)>::new(),
+        rules => Vec::<String>::new(), policy => Vec::<String>::new(), fields => Vec::<Value>::new(),
+    }
 }
 
 impl Pages {
-    pub fn new() -> Self {
+    /// The templates (the operator's directory first, then the built-in ones) and the
+    /// message bundles. Every template is rendered once here, so a broken override stops
+    /// the start-up instead of failing a user's sign-in later.
+    pub fn new(dir: Option<PathBuf>) -> Result<Self, String> {
+        let locales = Locales::load(dir.as_deref())?;
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);
-        for (name, source) in TEMPLATES.into_iter().chain(crate::signup::TEMPLATES) {
-            if let Err(e) = env.add_template(name, source) {
-                tracing::error!(template = name, error = %e, "a built-in hosted-UI template does not parse");
-            }
-        }
+        env.set_loader(move |name| match &dir {
+            Some(dir) => Ok(operator_file(dir, name)?.or_else(|| built_in(name).map(String::from))),
+            None => Ok(built_in(name).map(String::from)),
+        });
         env.add_filter("urlencode", crate::signup::urlencode);
-        Pages { env }
+        let pages = Pages { env, locales };
+        for (name, _) in TEMPLATES.into_iter().chain(crate::signup::TEMPLATES) {
+            pages.html(name, sample(), None).map_err(|e| format!("the hosted-UI template {name}: {e:#}"))?;
+        }
+        Ok(pages)
     }
 
-    pub fn render(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
-        match self.env.get_template(name).and_then(|t| t.render(ctx)) {
+    /// The page in the language of its `lang` (else `accept`, the browser's
+    /// Accept-Language), with that language's bundle as `t`.
+    fn html(&self, name: &str, ctx: Value, accept: Option<&str>) -> Result<String, minijinja::Error> {
+        let requested = ctx.get_attr("lang").ok().and_then(|l| l.as_str().map(String::from));
+        let (lang, t) = self.locales.choose(requested.as_deref().filter(|l| !l.is_empty()), accept);
+        let ctx = context! { lang, t, ..ctx };
+        self.env.get_template(name)?.render(ctx)
+    }
+
+    pub fn render(&self, status: StatusCode, name: &str, ctx: Value, accept: Option<&str>) -> Response {
+        match self.html(name, ctx, accept) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(template = name, error = %e, "rendering a hosted-UI page failed");
@@ -47,10 +96,8 @@ impl Pages {
     }
 }
 
-/// A `lang` value fit for `<html lang>`: a language tag's characters only, else English.
+/// The language a request asked for (`lang`), if it is a language tag; empty otherwise, so
+/// the page falls back to the browser's languages, then English.
 pub(crate) fn lang(requested: Option<&str>) -> String {
-    requested
-        .filter(|l| !l.is_empty() && l.len() <= 16 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .unwrap_or("en")
-        .to_owned()
+    requested.filter(|l| plausible_tag(l)).unwrap_or_default().to_owned()
 }

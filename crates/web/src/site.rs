@@ -15,6 +15,8 @@ pub(crate) struct Site {
     pub base: String,
     /// Cookies get `Secure` when the public URL is https.
     pub secure: bool,
+    /// The browser's Accept-Language, for pages whose request names no `lang`.
+    pub accept_language: Option<String>,
 }
 
 impl Site {
@@ -40,6 +42,8 @@ impl FromRequestParts<Arc<Web>> for Site {
 
     async fn from_request_parts(parts: &mut Parts, web: &Arc<Web>) -> Result<Self, Response> {
         let public = &web.oauth.idp().settings().public_url;
+        let accept_language =
+            parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).map(String::from);
         let secure = public.starts_with("https://");
         let not_found = || error_page(web, StatusCode::NOT_FOUND, "This page does not exist.", None);
         let params = RawPathParams::from_request_parts(parts, web).await.ok();
@@ -48,11 +52,11 @@ impl FromRequestParts<Arc<Web>> for Site {
             if !plausible_pool(&pool_id) {
                 return Err(not_found());
             }
-            return Ok(Site { base: format!("{}/{pool_id}", public_path(public)), pool_id, secure });
+            return Ok(Site { base: format!("{}/{pool_id}", public_path(public)), pool_id, secure, accept_language });
         }
         let host = parts.headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
         match web.oauth.pool_for_host(host).await {
-            Ok(Some(pool_id)) => Ok(Site { pool_id, base: String::new(), secure }),
+            Ok(Some(pool_id)) => Ok(Site { pool_id, base: String::new(), secure, accept_language }),
             _ => Err(not_found()),
         }
     }

@@ -92,6 +92,7 @@ pub fn config(dir: &ScratchDir) -> Config {
         trigger_allow: Default::default(),
         custom_sender_key: None,
         hosted_ui_domain_suffix: None,
+        hosted_ui_templates: None,
         test_clock: false,
     }
 }
