@@ -54,7 +54,14 @@ impl FromRequestParts<Arc<Web>> for Site {
             }
             return Ok(Site { base: format!("{}/{pool_id}", public_path(public)), pool_id, secure, accept_language });
         }
-        let host = parts.headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        // HTTP/2 (browsers over TLS) names the host in `:authority`, which arrives as the URI's
+        // authority with no Host header; HTTP/1.1 sends Host.
+        let host = parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+            .unwrap_or_default();
         match web.oauth.pool_for_host(host).await {
             Ok(Some(pool_id)) => Ok(Site { pool_id, base: String::new(), secure, accept_language }),
             _ => Err(not_found()),
