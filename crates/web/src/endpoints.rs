@@ -5,7 +5,7 @@ use crate::Web;
 use crate::site::Site;
 use axum::extract::{Form, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -14,6 +14,22 @@ use cognate_oauth::grants::TokenRequest;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Browser apps (Amplify's `signInWithRedirect`, oidc-client-ts) exchange the code and call
+/// userInfo and revoke with `fetch` from their own origin, so these endpoints answer any
+/// origin. Safe because they read no cookies: the client proves itself with its id, secret
+/// or token in the request. `Access-Control-Allow-Credentials` is never sent, so no page can
+/// make a browser send the hosted UI's session cookie here and read the answer. The HTML
+/// pages get no CORS at all.
+pub(crate) fn cors() -> CorsLayer {
+    let allow = ["authorization", "content-type", "x-amz-user-agent", "cache-control"];
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(allow.map(HeaderName::from_static))
+        .max_age(std::time::Duration::from_secs(86_400))
+}
 
 type FormFields = Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>;
 

@@ -64,9 +64,14 @@ pub fn router(state: WebState) -> Result<Router, String> {
             .route("/ui/{client_id}/logo", get(branding::logo))
             .route("/ui/logo/{client_id}", get(branding::logo))
             .route("/ui/{client_id}/asset/{category}", get(branding::asset))
-            .route("/oauth2/token", post(endpoints::token))
-            .route("/oauth2/revoke", post(endpoints::revoke))
-            .route("/oauth2/userInfo", get(endpoints::user_info).post(endpoints::user_info))
+            // CORS on these three only, never on the pages: see `endpoints::cors`.
+            .merge(
+                Router::new()
+                    .route("/oauth2/token", post(endpoints::token))
+                    .route("/oauth2/revoke", post(endpoints::revoke))
+                    .route("/oauth2/userInfo", get(endpoints::user_info).post(endpoints::user_info))
+                    .layer(endpoints::cors()),
+            )
     };
     Ok(Router::new()
         .nest("/{pool_id}", routes())
