@@ -138,7 +138,9 @@ impl Idp {
             ));
         }
         if !self.store.domains_of_pool(&pool.record.id).await?.is_empty() {
-            return Err(invalid("User pool cannot be deleted. It has a domain configured that should be deleted first."));
+            return Err(invalid(
+                "User pool cannot be deleted. It has a domain configured that should be deleted first.",
+            ));
         }
         self.store.delete_pool(&pool.record.id).await?;
         Ok(DeleteUserPoolResponse {})

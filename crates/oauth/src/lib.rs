@@ -25,8 +25,8 @@ pub mod grants;
 pub mod login;
 pub mod recovery;
 mod scopes;
-pub mod signup;
 pub mod sessions;
+pub mod signup;
 pub mod urls;
 pub mod userinfo;
 

@@ -90,9 +90,8 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
 /// `--hosted-ui-domain-suffix` as a lower-case host name (surrounding dots dropped).
 fn domain_suffix(given: &str) -> anyhow::Result<String> {
     let d = given.trim().trim_matches('.').to_ascii_lowercase();
-    let label_ok = |l: &str| {
-        !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
+    let label_ok =
+        |l: &str| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if !d.split('.').all(label_ok) {
         bail!("--hosted-ui-domain-suffix: {given:?} is not a domain name");
     }
@@ -253,7 +252,10 @@ mod tests {
     #[test]
     fn hosted_ui_domain_suffix_is_normalised_and_checked() {
         let top = ServeArgs { hosted_ui_domain_suffix: Some("Auth.Example.com.".into()), ..Default::default() };
-        assert_eq!(Config::from_layered(top, None).unwrap().hosted_ui_domain_suffix.as_deref(), Some("auth.example.com"));
+        assert_eq!(
+            Config::from_layered(top, None).unwrap().hosted_ui_domain_suffix.as_deref(),
+            Some("auth.example.com")
+        );
         let file: ServeArgs = toml::from_str("hosted_ui_domain_suffix = \"login.test\"").unwrap();
         assert_eq!(layered(&ServeArgs::default(), file).hosted_ui_domain_suffix.as_deref(), Some("login.test"));
         let bad = ServeArgs { hosted_ui_domain_suffix: Some("a..b/c".into()), ..Default::default() };
