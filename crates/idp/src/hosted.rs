@@ -109,9 +109,20 @@ pub struct HostedTokens {
 impl Idp {
     /// The client's OAuth settings.
     pub async fn hosted_client(&self, client_id: &str) -> IdpResult<HostedClient> {
+        Ok(self.hosted_client_with_secret(client_id, None).await?.0)
+    }
+
+    /// The client's OAuth settings and whether `secret` is one of its secrets (constant
+    /// time), from one read of the client: the token endpoint needs both on every call.
+    pub async fn hosted_client_with_secret(
+        &self,
+        client_id: &str,
+        secret: Option<&str>,
+    ) -> IdpResult<(HostedClient, bool)> {
         let (_, client) = self.app_client(client_id).await?;
+        let secret_ok = secret.is_some_and(|s| client.has_secret() && client.check_secret(Some(s)).is_ok());
         let c = &client.doc.client;
-        Ok(HostedClient {
+        let settings = HostedClient {
             client_id: client.id().to_owned(),
             pool_id: client.record.pool_id.clone(),
             has_secret: client.has_secret(),
@@ -120,13 +131,8 @@ impl Idp {
             scopes: c.allowed_o_auth_scopes.clone().unwrap_or_default(),
             callback_urls: c.callback_ur_ls.clone().unwrap_or_default(),
             logout_urls: c.logout_ur_ls.clone().unwrap_or_default(),
-        })
-    }
-
-    /// Whether `secret` is the client's secret (constant time; any of its secrets).
-    pub async fn hosted_client_secret_ok(&self, client_id: &str, secret: &str) -> IdpResult<bool> {
-        let (_, client) = self.app_client(client_id).await?;
-        Ok(client.has_secret() && client.check_secret(Some(secret)).is_ok())
+        };
+        Ok((settings, secret_ok))
     }
 
     /// Password sign-in for the hosted UI, whatever the client's ExplicitAuthFlows say (the

@@ -104,12 +104,12 @@ impl OAuth {
         if id.is_empty() {
             return Err(OAuthError::invalid_client());
         }
-        let client = self.idp.hosted_client(id).await.map_err(client_lookup)?;
+        let (client, secret_ok) = self.idp.hosted_client_with_secret(id, secret).await.map_err(client_lookup)?;
         if client.pool_id != pool_id {
             return Err(OAuthError::invalid_client());
         }
         let proven = match (client.has_secret, secret) {
-            (true, Some(s)) => self.idp.hosted_client_secret_ok(id, s).await.map_err(internal)?,
+            (true, Some(_)) => secret_ok,
             (false, None) => true,
             _ => false,
         };
