@@ -141,7 +141,7 @@ impl Idp {
     /// unconfirmed, locked out, trigger failures.
     pub async fn hosted_sign_in(&self, client_id: &str, username: &str, password: &str) -> IdpResult<HostedSignIn> {
         let (pool, client) = self.app_client(client_id).await?;
-        let source = TokenSource::Authentication;
+        let source = TokenSource::HostedAuth;
         let mut user = match self.resolve_user(&pool, username).await {
             Err(IdpError::UserNotFound) if self.has_trigger(&pool, Trigger::UserMigration) => {
                 let user = self.migrate_on_sign_in(&pool, &client, username, password).await?;
@@ -260,7 +260,7 @@ impl Idp {
         }
         let user = User::from_record(record)?;
         let oauth = OAuthGrant { scopes: grant.scopes.clone(), nonce: grant.nonce.clone() };
-        let source = TokenSource::Authentication;
+        let source = TokenSource::HostedAuth;
         let result = self
             .mint_tokens(pool, &client, &user, grant.auth_time, Refresh::NewFamily, None, source, Some(&oauth))
             .await?;

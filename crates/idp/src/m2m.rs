@@ -48,10 +48,25 @@ impl Idp {
         self.issuer(pool_id)
     }
 
+    /// A machine token for `client_id`: the pool's version 3 PreTokenGeneration function may
+    /// change `claims` (its claims and `scope`) first; then it is signed as
+    /// [`Self::sign_access_token`] does. Returns the token and the claims it carries.
+    pub async fn issue_m2m_token(&self, pool_id: &str, client_id: &str, mut claims: Value) -> IdpResult<(String, Value)> {
+        let pool = self.pool_with_keys(self.load_pool(pool_id).await?).await?;
+        self.pre_token_generation_m2m(&pool, client_id, &mut claims).await?;
+        let token = self.sign_with(&pool, &claims)?;
+        Ok((token, claims))
+    }
+
     /// Signs `claims` as an access token (RS256) with the pool's current access-token key,
     /// creating the pool's keys on first use.
     pub async fn sign_access_token(&self, pool_id: &str, claims: &Value) -> IdpResult<String> {
         let pool = self.pool_with_keys(self.load_pool(pool_id).await?).await?;
+        self.sign_with(&pool, claims)
+    }
+
+    fn sign_with(&self, pool: &crate::pools::Pool, claims: &Value) -> IdpResult<String> {
+        let pool_id = pool.record.id.as_str();
         let key = pool.doc.active_key(KeyUse::Access).ok_or_else(|| internal("pool has no signing key"))?;
         let body = serde_json::to_vec(claims).map_err(internal)?;
         self.signing_key(pool_id, key)?.sign_jwt(&body).map_err(internal)

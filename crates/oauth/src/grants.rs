@@ -165,6 +165,7 @@ impl OAuth {
             M2mError::InvalidClient => OAuthError::invalid_client(),
             M2mError::UnauthorizedClient => OAuthError::protocol("unauthorized_client", e.to_string()),
             M2mError::InvalidScope(text) => OAuthError::protocol("invalid_scope", text),
+            M2mError::Trigger(e) => OAuthError::protocol("invalid_request", e.to_string()),
             M2mError::Internal(text) => internal(text),
         })?;
         let (access_token, expires_in) = (tokens.access_token, tokens.expires_in);

@@ -32,6 +32,9 @@ pub enum M2mError {
     /// A requested scope is not among the client's custom scopes (the scope is named).
     #[error("invalid_scope: {0}")]
     InvalidScope(String),
+    /// The pool's PreTokenGeneration function refused or failed (its exception, for the API).
+    #[error("{0}")]
+    Trigger(IdpError),
     /// Not the caller's fault; logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -44,6 +47,7 @@ impl M2mError {
             M2mError::InvalidClient => "invalid_client",
             M2mError::UnauthorizedClient => "unauthorized_client",
             M2mError::InvalidScope(_) => "invalid_scope",
+            M2mError::Trigger(_) => "invalid_request",
             M2mError::Internal(_) => "server_error",
         }
     }
@@ -51,7 +55,12 @@ impl M2mError {
 
 impl From<IdpError> for M2mError {
     fn from(e: IdpError) -> Self {
-        M2mError::Internal(e.to_string())
+        match e {
+            IdpError::LambdaValidation(_) | IdpError::UnexpectedLambda(_) | IdpError::InvalidLambdaResponse(_) => {
+                M2mError::Trigger(e)
+            }
+            e => M2mError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -102,11 +111,10 @@ impl OAuth {
 
     async fn issue_m2m(&self, client: &M2mClient, scopes: Vec<String>) -> IdpResult<M2mTokens> {
         let now = self.clock.now().millis() / 1000;
-        let scope = scopes.join(" ");
         let claims = json!({
             "sub": client.client_id,
             "token_use": "access",
-            "scope": scope,
+            "scope": scopes.join(" "),
             "auth_time": now,
             "iss": self.idp.token_issuer(&client.pool_id),
             "exp": now + client.access_validity_s,
@@ -115,7 +123,9 @@ impl OAuth {
             "jti": cognate_crypto::random::uuid_v4(),
             "client_id": client.client_id,
         });
-        let access_token = self.idp.sign_access_token(&client.pool_id, &claims).await?;
+        // The pool's version 3 PreTokenGeneration function may change claims and scopes.
+        let (access_token, claims) = self.idp.issue_m2m_token(&client.pool_id, &client.client_id, claims).await?;
+        let scope = claims.get("scope").and_then(|s| s.as_str()).unwrap_or_default().to_owned();
         Ok(M2mTokens { access_token, expires_in: client.access_validity_s, scope })
     }
 
@@ -138,6 +148,7 @@ impl OAuth {
             Err(M2mError::InvalidScope(scope)) => {
                 return Err(IdpError::InvalidParameter(format!("Invalid scope requested: {scope}")));
             }
+            Err(M2mError::Trigger(e)) => return Err(e),
             Err(M2mError::Internal(e)) => return Err(IdpError::Internal(e)),
         };
         Ok(GetClientTokenResponse {

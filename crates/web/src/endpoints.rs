@@ -77,9 +77,27 @@ pub(crate) async fn token(site: Site, State(web): State<Arc<Web>>, headers: Head
         Ok(r) => r,
         Err(e) => return oauth_error(&e, used_basic),
     };
-    match web.oauth.token(&site.pool_id, &req).await {
+    let caller = token_caller(&req);
+    match cognate_idp::with_caller(caller, web.oauth.token(&site.pool_id, &req)).await {
         Ok(tokens) => Json(tokens).into_response(),
         Err(e) => oauth_error(&e, used_basic),
+    }
+}
+
+/// Who is calling, for trigger events (no SDK at this endpoint): the client and
+/// `aws_client_metadata` (a JSON object of strings, which a PreTokenGeneration function
+/// receives as `clientMetadata`).
+fn token_caller(req: &TokenRequest) -> cognate_idp::Caller {
+    let client_metadata = req
+        .get("aws_client_metadata")
+        .and_then(|m| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(m).ok())
+        .map(|m| m.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_owned()))).collect())
+        .unwrap_or_default();
+    let client_id = req.basic.as_ref().map(|(id, _)| id.as_str()).or_else(|| req.get("client_id"));
+    cognate_idp::Caller {
+        sdk_version: "aws-sdk-unknown-unknown".into(),
+        client_id: client_id.map(String::from),
+        client_metadata,
     }
 }
 

@@ -15,6 +15,8 @@ use serde_json::{Map, Value, json};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenSource {
     Authentication,
+    /// A sign-in through the hosted UI (tokens from an authorization grant).
+    HostedAuth,
     NewPasswordChallenge,
     AuthenticateDevice,
     RefreshTokens,
@@ -24,6 +26,7 @@ impl TokenSource {
     fn trigger_source(self) -> &'static str {
         match self {
             TokenSource::Authentication => "TokenGeneration_Authentication",
+            TokenSource::HostedAuth => "TokenGeneration_HostedAuth",
             TokenSource::NewPasswordChallenge => "TokenGeneration_NewPasswordChallenge",
             TokenSource::AuthenticateDevice => "TokenGeneration_AuthenticateDevice",
             TokenSource::RefreshTokens => "TokenGeneration_RefreshTokens",
@@ -210,6 +213,50 @@ impl Idp {
     }
 }
 
+/// A machine token's changes (version 3 only): the access token's claims and scopes.
+fn apply_m2m(response: &Map<String, Value>, access: &mut Value) -> IdpResult<()> {
+    let Some(details) = object(response, "claimsAndScopeOverrideDetails")? else { return Ok(()) };
+    if let Some(details) = object(details, "accessTokenGeneration")? {
+        override_claims(access, details)?;
+        override_scopes(access, details)?;
+    }
+    Ok(())
+}
+
+impl Idp {
+    /// PreTokenGeneration for a client_credentials token (`TokenGeneration_ClientCredentials`).
+    /// Only a version 3 function sees machine tokens, as in Cognito; the event has no user
+    /// (`userName` is `ClientCredentials`, no attributes, no groups), and the function may
+    /// change the access token's claims and scopes.
+    pub(crate) async fn pre_token_generation_m2m(
+        &self,
+        pool: &Pool,
+        client_id: &str,
+        access: &mut Value,
+    ) -> IdpResult<()> {
+        match Trigger::PreTokenGeneration.target(pool) {
+            Some((_, "3")) => {}
+            _ => return Ok(()),
+        }
+        let scope = access.get("scope").and_then(Value::as_str).unwrap_or_default();
+        let event = Event {
+            trigger: Trigger::PreTokenGeneration,
+            source: "TokenGeneration_ClientCredentials",
+            user_name: "ClientCredentials",
+            client_id: Some(client_id),
+            request: json!({
+                "userAttributes": {},
+                "groupConfiguration": null,
+                "scopes": scope.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+                "clientMetadata": client_metadata(),
+            }),
+            response: json!({ "claimsAndScopeOverrideDetails": null }),
+        };
+        let Some(response) = self.run_trigger(pool, event).await? else { return Ok(()) };
+        apply_m2m(&response, access)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +298,21 @@ mod tests {
         assert_eq!(access["tenant"], json!("t1"));
         assert_eq!(access["scope"], json!("orders/read"));
         assert!(id.get("cognito:groups").is_none() && access.get("cognito:groups").is_none());
+    }
+
+    #[test]
+    fn machine_tokens_change_access_claims_and_scopes_only() {
+        let mut access = json!({"sub": "c", "client_id": "c", "scope": "api/read api/write"});
+        let response = json!({"claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": {"claimsToAddOrOverride": {"ignored": true}},
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": {"tenant": "t1", "client_id": "forged"},
+                "scopesToAdd": ["api/audit"],
+                "scopesToSuppress": ["api/write"],
+            },
+        }});
+        apply_m2m(response.as_object().unwrap(), &mut access).unwrap();
+        assert_eq!(access, json!({"sub": "c", "client_id": "c", "tenant": "t1", "scope": "api/read api/audit"}));
     }
 
     #[test]
