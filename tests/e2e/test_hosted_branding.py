@@ -126,6 +126,23 @@ def test_managed_login_colours_reach_the_branding_stylesheet(idp, url, pool):
     assert "var(--cognate-button-bg, " in css
 
 
+def test_full_size_branding_assets_fit_and_other_operations_keep_the_small_limit(idp, url, pool):
+    client = new_client(idp, pool)
+    # Two assets of the model's largest size (1,000,000 bytes each, 2.7 MB of JSON once base64-encoded).
+    big = PNG + bytes(1_000_000 - len(PNG))
+    style = idp.create_managed_login_branding(UserPoolId=pool, ClientId=client, Assets=[
+        {"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": big},
+        {"Category": "PAGE_BACKGROUND", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": big},
+    ], Settings={})["ManagedLoginBranding"]
+    described = idp.describe_managed_login_branding(
+        UserPoolId=pool, ManagedLoginBrandingId=style["ManagedLoginBrandingId"], ReturnMergedResources=False)
+    assert [len(a["Bytes"]) for a in described["ManagedLoginBranding"]["Assets"]] == [1_000_000, 1_000_000]
+    # Any other operation still refuses a body over 1 MiB before parsing it.
+    with pytest.raises(Exception) as err:
+        idp.update_user_pool_client(UserPoolId=pool, ClientId=client, ClientName="x" * (1100 * 1024))
+    assert "SerializationException" in str(err.value) or "larger than" in str(err.value)
+
+
 def test_crafted_client_ids_name_no_stylesheet(idp, url, pool):
     r = get(url, f"/{pool}/ui/" + urllib.parse.quote('x";}body{', safe="") + "/custom.css")
     assert r.status_code in (200, 404) and "body" not in r.text

@@ -3,6 +3,7 @@
 
 use crate::{AdminKeys, ApiError, auth, dispatch};
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -10,7 +11,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Router, extract::rejection::BytesRejection};
 use cognate_core::{Clock, OffsetClock};
 use cognate_idp::IdpError;
 use cognate_idp::{Caller, Idp};
@@ -24,6 +24,10 @@ use tracing::Instrument as _;
 
 /// Requests larger than this are refused before they are parsed.
 const BODY_LIMIT: usize = 1024 * 1024;
+/// Managed-login branding carries up to 40 assets of 1,000,000 bytes each, base64-encoded in
+/// the JSON body: those two operations alone may send this much.
+const BRANDING_BODY_LIMIT: usize = 56 * 1024 * 1024;
+const BRANDING_OPERATIONS: [&str; 2] = ["CreateManagedLoginBranding", "UpdateManagedLoginBranding"];
 const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
 
@@ -171,11 +175,22 @@ async fn json_api(
     State(state): State<Arc<AppState>>,
     uri: Uri,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
+    let limit = body_limit(&headers);
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| limit);
     match serve(&state, &uri, &headers, body).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/x-amz-json-1.1")], bytes).into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+/// How large the body of the operation the request names may be.
+fn body_limit(headers: &HeaderMap) -> usize {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    match target.strip_prefix(IDP_PREFIX) {
+        Some(op) if BRANDING_OPERATIONS.contains(&op) => BRANDING_BODY_LIMIT,
+        _ => BODY_LIMIT,
     }
 }
 
@@ -183,10 +198,10 @@ async fn serve(
     state: &AppState,
     uri: &Uri,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<Bytes, usize>,
 ) -> Result<Vec<u8>, ApiError> {
-    let body = body.map_err(|_| {
-        ApiError::new("SerializationException", format!("Request body is larger than {BODY_LIMIT} bytes."))
+    let body = body.map_err(|limit| {
+        ApiError::new("SerializationException", format!("Request body is larger than {limit} bytes."))
     })?;
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if target.starts_with(IDENTITY_PREFIX) {
