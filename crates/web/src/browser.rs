@@ -113,8 +113,7 @@ pub(crate) async fn login(
             web.page(&site, Some(&request.client.client_id), StatusCode::OK, "unavailable.html", ctx).await
         }
         Ok(LoginOutcome::Forged) => {
-            let text = "The sign-in form has expired or did not come from this page. Go back, reload and try again.";
-            error_page(&web, StatusCode::FORBIDDEN, text, p.get("lang"))
+            error_page(&web, StatusCode::FORBIDDEN, "error_sign_in_form_expired", p.get("lang"))
         }
         Err(e) => failed(&web, e, p.get("lang")),
     }

@@ -35,8 +35,7 @@ pub(crate) async fn answer(site: Site, State(web): State<Arc<Web>>, jar: CookieJ
             render_login(&web, &site, jar, Some(&raw), &request, "", Some(&message), StatusCode::OK).await
         }
         Ok(ChallengeOutcome::Forged) => {
-            let text = "The form has expired or did not come from this page. Go back, reload and try again.";
-            error_page(&web, StatusCode::FORBIDDEN, text, None)
+            error_page(&web, StatusCode::FORBIDDEN, "error_form_expired", None)
         }
         Err(AuthorizeError::Page(text)) => error_page(&web, StatusCode::BAD_REQUEST, &text, None),
         Err(AuthorizeError::Redirect(uri)) => found(&uri),
@@ -75,20 +74,21 @@ fn qr_data_uri(uri: &str) -> Option<String> {
     Some(format!("data:image/svg+xml;base64,{}", B64.encode(svg)))
 }
 
-/// A required attribute's label: `given_name` reads "Given name"; custom attributes keep
-/// their name.
+/// A required attribute's label: `given_name` reads "Given name" (new_password.html translates it
+/// through en.json's `attribute_` keys); custom attributes keep their name.
 fn label(attribute: &str) -> String {
     let name = attribute.strip_prefix("custom:").unwrap_or(attribute).replace('_', " ");
     let mut chars = name.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
+/// A factor's label, as its en.json key.
 fn factor_label(factor: &str) -> &'static str {
     match factor {
-        "SOFTWARE_TOKEN_MFA" => "Authenticator app",
-        "SMS_MFA" => "Text message (SMS)",
-        "EMAIL_OTP" => "Email",
-        _ => "Other",
+        "SOFTWARE_TOKEN_MFA" => "select_mfa_totp",
+        "SMS_MFA" => "select_mfa_sms",
+        "EMAIL_OTP" => "select_mfa_email",
+        _ => "select_mfa_other",
     }
 }
 

@@ -3,10 +3,10 @@
 //! template, so a reflected value (state, username, an error description) can never become
 //! markup. Page strings come from the message bundle of the page's language (`t`).
 
-use crate::locale::{Locales, plausible_tag};
+use crate::locale::{Locales, plausible_tag, translate};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use minijinja::{AutoEscape, Environment, Value, context};
+use minijinja::{AutoEscape, Environment, State, Value, context};
 use std::path::{Path, PathBuf};
 
 const TEMPLATES: [(&str, &str); 8] = [
@@ -69,6 +69,7 @@ impl Pages {
             None => Ok(built_in(name).map(String::from)),
         });
         env.add_filter("urlencode", crate::signup::urlencode);
+        env.add_filter("tr", tr);
         let pages = Pages { env, locales };
         for (name, _) in TEMPLATES.into_iter().chain(crate::signup::TEMPLATES) {
             pages.html(name, sample(), None).map_err(|e| format!("the hosted-UI template {name}: {e:#}"))?;
@@ -96,8 +97,47 @@ impl Pages {
     }
 }
 
+/// The `tr` filter: a value the page did not write itself (a message, a heading, a rule, a
+/// label) in the page's language; `prefix` names the key group its English text is looked up
+/// in (`message_` unless given). Anything that is not a string passes unchanged.
+fn tr(state: &State, value: Value, prefix: Option<&str>) -> Value {
+    let Some(text) = value.as_str() else { return value };
+    let t = state.lookup("t").unwrap_or_default();
+    let lookup = |key: &str| t.get_item(&Value::from(key)).ok().and_then(|v| v.as_str().map(String::from));
+    Value::from(translate(&lookup, text, prefix.unwrap_or("message_")))
+}
+
 /// The language a request asked for (`lang`), if it is a language tag; empty otherwise, so
 /// the page falls back to the browser's languages, then English.
 pub(crate) fn lang(requested: Option<&str>) -> String {
     requested.filter(|l| plausible_tag(l)).unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `t.key` missing from en.json would render as nothing, in every language.
+    #[test]
+    fn every_key_the_templates_read_is_in_english() {
+        let english: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(include_str!("../locales/en.json")).unwrap_or_default();
+        for (name, text) in TEMPLATES.into_iter().chain(crate::signup::TEMPLATES) {
+            for used in text.split("t.").skip(1) {
+                let key: String = used.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                assert!(key.is_empty() || english.contains_key(&key), "{name} reads t.{key}, which en.json lacks");
+            }
+        }
+    }
+
+    #[test]
+    fn pages_translate_messages_and_leave_english_as_it_was() {
+        let pages = Pages::new(None).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = || context! { base => "", lang => "en", message => "error_page_not_found" };
+        let html = pages.html("error.html", ctx(), None).unwrap_or_default();
+        assert!(html.contains(">This page does not exist.</p>"), "{html}");
+        let ctx = context! { base => "", lang => "en", message => "User is not confirmed." };
+        let html = pages.html("error.html", ctx, None).unwrap_or_default();
+        assert!(html.contains(">User is not confirmed.</p>"), "{html}");
+    }
 }

@@ -34,7 +34,8 @@ pub(crate) fn urlencode(value: String) -> String {
 
 type Fields = Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>;
 
-const FORGED: &str = "The form has expired or did not come from this page. Go back, reload and try again.";
+/// The error page's message key (en.json) for a form whose CSRF token is wrong.
+const FORGED: &str = "error_form_expired";
 
 /// The authorization request's own query: the raw query without the parameters these pages
 /// add (the user's name, a link's code), so links and forms carry the request unchanged.
@@ -109,7 +110,7 @@ fn reset_context(page: &ResetPage, sent: bool) -> Value {
 }
 
 /// The "done" page: a sentence and, when there is an authorization request, the way back
-/// into it.
+/// into it. `heading` and `message` are en.json keys, or the domain's own English sentence.
 async fn notice(
     web: &Web,
     site: &Site,
@@ -198,12 +199,9 @@ pub(crate) async fn confirm_page(
 async fn confirm_link(web: &Web, site: &Site, p: &cognate_oauth::authorize::AuthorizeParams) -> Response {
     match web.oauth.confirm_link(&site.pool_id, p).await {
         Ok(outcome) => {
-            let (heading, message) = match outcome.confirmed {
-                true => {
-                    ("Account confirmed", format!("{} You can now sign in from your application.", outcome.message))
-                }
-                false => ("Account not confirmed", outcome.message),
-            };
+            // confirmed.html adds "you can now sign in from your application" to the first.
+            let heading = if outcome.confirmed { "confirmed_link_heading" } else { "confirmed_not_confirmed_heading" };
+            let message = outcome.message;
             notice(web, site, None, None, heading, &message).await
         }
         Err(e) => failed(web, e, p.get("lang")),
@@ -229,15 +227,7 @@ pub(crate) async fn confirm(
     let raw = raw.as_deref();
     match web.oauth.confirm(&site.pool_id, &p, &form, csrf_of(&jar).as_deref()).await {
         Ok(ConfirmOutcome::Confirmed(req)) => {
-            notice(
-                &web,
-                &site,
-                raw,
-                Some(&req),
-                "Account confirmed",
-                "Your account has been confirmed. Sign in to continue.",
-            )
-            .await
+            notice(&web, &site, raw, Some(&req), "confirmed_account_heading", "confirmed_account_text").await
         }
         Ok(ConfirmOutcome::Page(page)) => {
             render(&web, &site, jar, raw, &page.request, "confirm.html", "/confirmUser", confirm_context(&page)).await
@@ -327,15 +317,7 @@ pub(crate) async fn reset(
     let raw = raw.as_deref();
     match web.oauth.reset_password(&site.pool_id, &p, &form, csrf_of(&jar).as_deref()).await {
         Ok(ResetOutcome::Changed(req)) => {
-            notice(
-                &web,
-                &site,
-                raw,
-                Some(&req),
-                "Password changed",
-                "Your password has been changed. Sign in with your new password.",
-            )
-            .await
+            notice(&web, &site, raw, Some(&req), "confirmed_password_heading", "confirmed_password_text").await
         }
         Ok(ResetOutcome::Retry(page)) => {
             let extra = reset_context(&page, false);

@@ -45,7 +45,7 @@ impl FromRequestParts<Arc<Web>> for Site {
         let accept_language =
             parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).map(String::from);
         let secure = public.starts_with("https://");
-        let not_found = || error_page(web, StatusCode::NOT_FOUND, "This page does not exist.", None);
+        let not_found = || error_page(web, StatusCode::NOT_FOUND, "error_page_not_found", None);
         let params = RawPathParams::from_request_parts(parts, web).await.ok();
         let named = params.and_then(|p| p.iter().find(|(k, _)| *k == "pool_id").map(|(_, v)| v.to_owned()));
         if let Some(pool_id) = named {
