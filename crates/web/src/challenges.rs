@@ -34,9 +34,7 @@ pub(crate) async fn answer(site: Site, State(web): State<Arc<Web>>, jar: CookieJ
             let raw = raw.join("&");
             render_login(&web, &site, jar, Some(&raw), &request, "", Some(&message), StatusCode::OK).await
         }
-        Ok(ChallengeOutcome::Forged) => {
-            error_page(&web, StatusCode::FORBIDDEN, "error_form_expired", None)
-        }
+        Ok(ChallengeOutcome::Forged) => error_page(&web, StatusCode::FORBIDDEN, "error_form_expired", None),
         Err(AuthorizeError::Page(text)) => error_page(&web, StatusCode::BAD_REQUEST, &text, None),
         Err(AuthorizeError::Redirect(uri)) => found(&uri),
     }

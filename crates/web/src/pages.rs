@@ -140,4 +140,14 @@ mod tests {
         let html = pages.html("error.html", ctx, None).unwrap_or_default();
         assert!(html.contains(">User is not confirmed.</p>"), "{html}");
     }
+
+    /// docs/ holds the example bundle as an operator's directory would (`locales/fr.json`).
+    #[test]
+    fn the_example_bundle_translates_the_domains_messages() {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+        let pages = Pages::new(Some(docs)).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = context! { base => "", lang => "fr", message => "Incorrect username or password." };
+        let html = pages.html("error.html", ctx, None).unwrap_or_default();
+        assert!(html.contains(">Nom d&#x27;utilisateur ou mot de passe incorrect.</p>"), "{html}");
+    }
 }
