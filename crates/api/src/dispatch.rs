@@ -52,9 +52,11 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::AdminInitiateAuth => run!(idp, admin_initiate_auth),
         Op::AdminListDevices => run!(idp, admin_list_devices),
         Op::AdminListGroupsForUser => run!(idp, admin_list_groups_for_user),
+        Op::AdminListUserSessions => run!(oauth, admin_list_user_sessions),
         Op::AdminRemoveUserFromGroup => run!(idp, admin_remove_user_from_group),
         Op::AdminResetUserPassword => run!(idp, admin_reset_user_password),
         Op::AdminRespondToAuthChallenge => run!(idp, admin_respond_to_auth_challenge),
+        Op::AdminRevokeUserSession => run!(oauth, admin_revoke_user_session),
         Op::AdminSetUserMFAPreference => run!(idp, admin_set_user_mfa_preference),
         Op::AdminSetUserPassword => run!(idp, admin_set_user_password),
         Op::AdminSetUserSettings => run!(idp, admin_set_user_settings),
@@ -110,11 +112,13 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::ListUserPoolClientSecrets => run!(idp, list_user_pool_client_secrets),
         Op::ListUserPoolClients => run!(idp, list_user_pool_clients),
         Op::ListUserPools => run!(idp, list_user_pools),
+        Op::ListUserSessions => run!(oauth, list_user_sessions),
         Op::ListUsers => run!(idp, list_users),
         Op::ListUsersInGroup => run!(idp, list_users_in_group),
         Op::ResendConfirmationCode => run!(idp, resend_confirmation_code),
         Op::RespondToAuthChallenge => run!(idp, respond_to_auth_challenge),
         Op::RevokeToken => run!(idp, revoke_token),
+        Op::RevokeUserSession => run!(oauth, revoke_user_session),
         Op::SetUICustomization => run!(oauth, set_ui_customization),
         Op::SetUserMFAPreference => run!(idp, set_user_mfa_preference),
         Op::SetUserPoolClientSessionConfiguration => run!(oauth, set_user_pool_client_session_configuration),
@@ -139,8 +143,6 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         | Op::AdminGetUserAuthFactors
         | Op::AdminLinkProviderForUser
         | Op::AdminListUserAuthEvents
-        | Op::AdminListUserSessions
-        | Op::AdminRevokeUserSession
         | Op::AdminUpdateAuthEventFeedback
         | Op::CompleteWebAuthnRegistration
         | Op::CreateIdentityProvider
@@ -165,9 +167,7 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         | Op::ListTerms
         | Op::ListUserImportJobs
         | Op::ListUserPoolReplicas
-        | Op::ListUserSessions
         | Op::ListWebAuthnCredentials
-        | Op::RevokeUserSession
         | Op::SetLogDeliveryConfiguration
         | Op::SetRiskConfiguration
         | Op::StartUserImportJob

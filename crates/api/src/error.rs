@@ -46,6 +46,7 @@ impl From<IdpError> for ApiError {
             IdpError::NotAuthorized(_) => "NotAuthorizedException",
             IdpError::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
             IdpError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
+            IdpError::OperationNotEnabled(_) => "OperationNotEnabledException",
             IdpError::ManagedLoginBrandingExists(_) => "ManagedLoginBrandingExistsException",
             IdpError::LimitExceeded(_) => "LimitExceededException",
             IdpError::UnsupportedUserState(_) => "UnsupportedUserStateException",

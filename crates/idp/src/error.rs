@@ -31,6 +31,10 @@ pub enum IdpError {
     InvalidOAuthFlow(String),
     #[error("{0}")]
     ScopeDoesNotExist(String),
+    /// The pool's configuration leaves the operation off (user sessions without session
+    /// tracking).
+    #[error("{0}")]
+    OperationNotEnabled(String),
     /// The app client already has a managed-login branding style.
     #[error("{0}")]
     ManagedLoginBrandingExists(String),

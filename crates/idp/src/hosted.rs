@@ -94,6 +94,8 @@ pub struct HostedGrant {
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub auth_time: i64,
+    /// The hosted-UI (SSO) session the grant came through, by its session id.
+    pub sso_session: Option<String>,
 }
 
 /// A token response; `origin_jti` names the refresh-token family the grant started.
@@ -259,7 +261,8 @@ impl Idp {
             return Err(IdpError::NotAuthorized("User is disabled.".into()));
         }
         let user = User::from_record(record)?;
-        let oauth = OAuthGrant { scopes: grant.scopes.clone(), nonce: grant.nonce.clone() };
+        let sso_session = grant.sso_session.clone();
+        let oauth = OAuthGrant { scopes: grant.scopes.clone(), nonce: grant.nonce.clone(), sso_session };
         let source = TokenSource::HostedAuth;
         let result = self
             .mint_tokens(pool, &client, &user, grant.auth_time, Refresh::NewFamily, None, source, Some(&oauth))

@@ -34,6 +34,7 @@ struct Grant<'a> {
     new_family: bool,
     device_key: Option<&'a str>,
     scopes: Option<&'a [String]>,
+    sso_session: Option<&'a str>,
 }
 
 /// What an OAuth 2.0 grant (the hosted UI, `/oauth2/token`) adds to a token response: the
@@ -42,6 +43,9 @@ struct Grant<'a> {
 pub(crate) struct OAuthGrant {
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
+    /// The hosted-UI (SSO) session the grant came through, by its session id: a new family
+    /// records it, so its token session names its origin.
+    pub sso_session: Option<String>,
 }
 
 impl OAuthGrant {
@@ -136,7 +140,7 @@ impl Idp {
         refresh: Refresh,
         source: TokenSource,
     ) -> IdpResult<AuthenticationResultType> {
-        let oauth = data.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None });
+        let oauth = data.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, sso_session: None });
         let device = data.device_key.as_deref();
         self.mint_tokens(pool, client, user, data.auth_time, refresh, device, source, oauth.as_ref()).await
     }
@@ -166,7 +170,8 @@ impl Idp {
             Refresh::Reuse { .. } => None,
             _ => {
                 let scopes = oauth.map(|o| o.scopes.as_slice());
-                let grant = Grant { origin_jti: &origin_jti, auth_time, new_family, device_key, scopes };
+                let sso_session = oauth.and_then(|o| o.sso_session.as_deref());
+                let grant = Grant { origin_jti: &origin_jti, auth_time, new_family, device_key, scopes, sso_session };
                 Some(self.new_refresh_token(&pool, client, user, grant).await?)
             }
         };
@@ -209,7 +214,7 @@ impl Idp {
         user: &User,
         grant: Grant<'_>,
     ) -> IdpResult<String> {
-        let Grant { origin_jti, auth_time, new_family, device_key, scopes } = grant;
+        let Grant { origin_jti, auth_time, new_family, device_key, scopes, sso_session } = grant;
         let now = self.now_ms();
         let expires_ms = now + client.refresh_validity_s() * 1000;
         let family = new_family.then(|| TokenFamily {
@@ -219,6 +224,8 @@ impl Idp {
             sub: user.record.sub.clone(),
             revoked: false,
             expires_ms,
+            created_ms: now,
+            sso_session: sso_session.map(String::from),
         });
         let token = opaque_token();
         let data = RefreshData {
@@ -344,6 +351,24 @@ impl Idp {
         }
         let client = check.client.filter(|c| c.pool_id == pool.record.id);
         Ok(Access { pool, user: User::from_record(record)?, claims, client })
+    }
+}
+
+/// Whom a valid access token speaks for, as the session operations need it: the pool, the
+/// user, and the refresh-token family (token session) it was minted from, if any.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    pub pool_id: String,
+    pub sub: String,
+    pub origin_jti: Option<String>,
+}
+
+impl Idp {
+    /// Checks an access token as every access-token operation does (signature, expiry,
+    /// scope, revocation, the user's state) and says whom it speaks for.
+    pub async fn token_owner(&self, token: &str) -> IdpResult<TokenOwner> {
+        let (pool, user, claims) = self.authenticate(token).await?;
+        Ok(TokenOwner { pool_id: pool.record.id.clone(), sub: user.record.sub.clone(), origin_jti: claims.origin_jti })
     }
 }
 

@@ -36,6 +36,13 @@ impl Idp {
         Err(IdpError::UserNotFound)
     }
 
+    /// The `sub` of the user an administrator names in a pool: the pool must exist, and the
+    /// name resolves as any admin operation's `Username` does.
+    pub async fn admin_user_sub(&self, pool_id: &str, username: &str) -> IdpResult<String> {
+        let pool = self.load_pool(pool_id).await?;
+        Ok(self.resolve_user(&pool, username).await?.record.sub)
+    }
+
     /// Whether `typed` (what a client sent as USERNAME) names `user`. The user's own username
     /// needs no lookup: resolving it would find this user first.
     pub(crate) async fn names_user(&self, pool: &Pool, typed: &str, user: &User) -> IdpResult<bool> {

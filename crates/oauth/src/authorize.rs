@@ -3,6 +3,7 @@
 //! everything that may be reported to the redirect URI), and the answer once a user is known.
 
 use crate::error::{OAuthError, OAuthResult, client_lookup};
+use crate::sessions::LiveSession;
 use crate::urls::{allowed_redirect, with_params};
 use crate::{OAuth, scopes};
 use cognate_idp::hosted::{HostedClient, HostedGrant};
@@ -117,7 +118,7 @@ impl OAuth {
             _ => None,
         };
         match live {
-            Some(s) => Ok(AuthorizeOutcome::Redirect(self.grant(&req, &s.sub, s.auth_time).await)),
+            Some(s) => Ok(AuthorizeOutcome::Redirect(self.grant(&req, &s).await)),
             None if req.prompt.as_deref() == Some("none") => {
                 let e = OAuthError::protocol("login_required", "The user is not signed in.");
                 Ok(AuthorizeOutcome::Redirect(req.error_redirect(&e)))
@@ -128,24 +129,25 @@ impl OAuth {
 
     /// The redirect for a signed-in user: a code, or the tokens in the fragment (implicit).
     /// Failures go to the redirect URI as `server_error`/`invalid_grant`.
-    pub async fn grant(&self, req: &AuthRequest, sub: &str, auth_time: i64) -> String {
+    pub async fn grant(&self, req: &AuthRequest, session: &LiveSession) -> String {
         let result = if req.implicit {
-            self.implicit_redirect(req, sub, auth_time).await
+            self.implicit_redirect(req, session).await
         } else {
-            self.issue_code(req, sub, auth_time).await.map(|code| {
+            self.issue_code(req, session).await.map(|code| {
                 with_params(&req.redirect_uri, &[("code", Some(&code)), ("state", req.state.as_deref())], false)
             })
         };
         result.unwrap_or_else(|e| req.error_redirect(&e))
     }
 
-    async fn implicit_redirect(&self, req: &AuthRequest, sub: &str, auth_time: i64) -> OAuthResult<String> {
+    async fn implicit_redirect(&self, req: &AuthRequest, session: &LiveSession) -> OAuthResult<String> {
         let grant = HostedGrant {
             client_id: req.client.client_id.clone(),
-            sub: sub.to_owned(),
+            sub: session.sub.clone(),
             scopes: req.scopes.clone(),
             nonce: req.nonce.clone(),
-            auth_time,
+            auth_time: session.auth_time,
+            sso_session: Some(session.sso_session.clone()),
         };
         let tokens = self.idp.issue_hosted_tokens(&grant).await.map_err(crate::grants::grant_error)?;
         let expires = tokens.expires_in.to_string();

@@ -199,9 +199,10 @@ impl OAuth {
         };
         match result {
             Ok(HostedSignIn::SignedIn { sub, auth_time }) => {
-                let cookie = self.start_session(pool_id, &sub, auth_time).await;
-                let session_cookie = cookie.map_err(|e| AuthorizeError::Redirect(request.error_redirect(&e)))?;
-                let redirect = self.grant(&request, &sub, auth_time).await;
+                let started = self.start_session(pool_id, &request.client.client_id, &sub, auth_time).await;
+                let (session_cookie, live) =
+                    started.map_err(|e| AuthorizeError::Redirect(request.error_redirect(&e)))?;
+                let redirect = self.grant(&request, &live).await;
                 Ok(ChallengeOutcome::SignedIn { redirect, session_cookie })
             }
             Ok(HostedSignIn::Challenge(next)) => {

@@ -7,6 +7,7 @@
 use crate::OAuth;
 use crate::authorize::AuthRequest;
 use crate::error::{OAuthError, OAuthResult, internal, store};
+use crate::sessions::LiveSession;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use cognate_store::SessionRecord;
@@ -27,6 +28,10 @@ pub(crate) struct CodeData {
     pub scopes: Vec<String>,
     pub sub: String,
     pub auth_time: i64,
+    /// The SSO session the code was granted from (codes issued before sessions were listed
+    /// have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_session: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -43,7 +48,7 @@ fn used_digest(code: &str) -> String {
 }
 
 impl OAuth {
-    pub(crate) async fn issue_code(&self, req: &AuthRequest, sub: &str, auth_time: i64) -> OAuthResult<String> {
+    pub(crate) async fn issue_code(&self, req: &AuthRequest, session: &LiveSession) -> OAuthResult<String> {
         let code = B64URL.encode(cognate_crypto::random::bytes::<32>());
         let data = CodeData {
             client_id: req.client.client_id.clone(),
@@ -51,8 +56,9 @@ impl OAuth {
             challenge: req.challenge.clone(),
             nonce: req.nonce.clone(),
             scopes: req.scopes.clone(),
-            sub: sub.to_owned(),
-            auth_time,
+            sub: session.sub.clone(),
+            auth_time: session.auth_time,
+            sso_session: Some(session.sso_session.clone()),
         };
         let record = SessionRecord {
             id_hash: code_digest(&code),

@@ -145,6 +145,7 @@ impl OAuth {
             scopes: data.scopes,
             nonce: data.nonce,
             auth_time: data.auth_time,
+            sso_session: data.sso_session,
         };
         let tokens = self.idp.issue_hosted_tokens(&grant).await.map_err(grant_error)?;
         self.mark_code_used(pool_id, code, &tokens.origin_jti).await?;

@@ -28,6 +28,7 @@ mod scopes;
 pub mod sessions;
 pub mod signup;
 pub mod urls;
+mod user_sessions;
 pub mod userinfo;
 
 use cognate_core::Clock;

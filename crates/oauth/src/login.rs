@@ -45,9 +45,10 @@ impl OAuth {
         let client_id = &request.client.client_id;
         match self.idp.hosted_sign_in(client_id, &form.username, &form.password).await {
             Ok(HostedSignIn::SignedIn { sub, auth_time }) => {
-                let cookie = self.start_session(pool_id, &sub, auth_time).await;
-                let session_cookie = cookie.map_err(|e| AuthorizeError::Redirect(request.error_redirect(&e)))?;
-                let redirect = self.grant(&request, &sub, auth_time).await;
+                let started = self.start_session(pool_id, client_id, &sub, auth_time).await;
+                let (session_cookie, live) =
+                    started.map_err(|e| AuthorizeError::Redirect(request.error_redirect(&e)))?;
+                let redirect = self.grant(&request, &live).await;
                 Ok(LoginOutcome::SignedIn { redirect, session_cookie })
             }
             Ok(HostedSignIn::Challenge(challenge)) => {

@@ -8,6 +8,7 @@
 
 use crate::OAuth;
 use crate::error::{OAuthResult, internal, store};
+use crate::user_sessions::sso_session_id;
 use cognate_store::SessionRecord;
 use serde::{Deserialize, Serialize};
 
@@ -23,10 +24,17 @@ struct SessionCookie {
     exp_ms: i64,
 }
 
+/// What the session record holds. Sessions stored before user sessions existed have no
+/// client or creation time.
 #[derive(Serialize, Deserialize)]
-struct SessionData {
-    sub: String,
-    auth_time: i64,
+pub(crate) struct SessionData {
+    pub sub: String,
+    pub auth_time: i64,
+    /// The app client the user signed in at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_ms: Option<i64>,
 }
 
 /// A hosted-UI session that may sign its user in silently.
@@ -34,6 +42,8 @@ struct SessionData {
 pub struct LiveSession {
     pub sub: String,
     pub auth_time: i64,
+    /// Its id as an SSO session (`sso…`), which the tokens it grants record as their origin.
+    pub sso_session: String,
 }
 
 fn session_digest(sid: &str) -> String {
@@ -41,16 +51,32 @@ fn session_digest(sid: &str) -> String {
 }
 
 impl OAuth {
-    /// Starts a session for a signed-in user; returns the sealed cookie value.
-    pub(crate) async fn start_session(&self, pool_id: &str, sub: &str, auth_time: i64) -> OAuthResult<String> {
+    /// Starts a session for a user who signed in at `client_id`; returns the sealed cookie
+    /// value and the session. The record is stored under its user, who can list it as an SSO
+    /// session.
+    pub(crate) async fn start_session(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        sub: &str,
+        auth_time: i64,
+    ) -> OAuthResult<(String, LiveSession)> {
         let sid = hex::encode(cognate_crypto::random::bytes::<32>());
-        let exp_ms = self.clock.now().millis() + SESSION_SECONDS * 1000;
-        let data = serde_json::to_string(&SessionData { sub: sub.to_owned(), auth_time }).map_err(internal)?;
+        let now = self.clock.now().millis();
+        let exp_ms = now + SESSION_SECONDS * 1000;
+        let data = SessionData {
+            sub: sub.to_owned(),
+            auth_time,
+            client_id: Some(client_id.to_owned()),
+            created_ms: Some(now),
+        };
+        let data = serde_json::to_string(&data).map_err(internal)?;
         let record =
             SessionRecord { id_hash: session_digest(&sid), pool_id: pool_id.to_owned(), expires_ms: exp_ms, data };
-        self.store.insert_session(&record).await.map_err(store)?;
+        self.store.insert_user_session(&record, sub).await.map_err(store)?;
+        let live = LiveSession { sub: sub.to_owned(), auth_time, sso_session: sso_session_id(&record.id_hash) };
         let cookie = SessionCookie { sid, pool: pool_id.to_owned(), exp_ms };
-        Ok(self.master_key.seal(SESSION_PURPOSE, &serde_json::to_vec(&cookie).map_err(internal)?))
+        Ok((self.master_key.seal(SESSION_PURPOSE, &serde_json::to_vec(&cookie).map_err(internal)?), live))
     }
 
     fn open_session_cookie(&self, cookie: &str) -> Option<SessionCookie> {
@@ -73,7 +99,11 @@ impl OAuth {
         }
         let data: SessionData = serde_json::from_str(&record.data).ok()?;
         match self.idp.hosted_user_active(pool_id, &data.sub).await {
-            Ok(true) => Some(LiveSession { sub: data.sub, auth_time: data.auth_time }),
+            Ok(true) => Some(LiveSession {
+                sub: data.sub,
+                auth_time: data.auth_time,
+                sso_session: sso_session_id(&record.id_hash),
+            }),
             _ => None,
         }
     }

@@ -82,6 +82,8 @@ macro_rules! family_record {
             sub: $r.$get("sub")?,
             revoked: $r.$get("revoked")?,
             expires_ms: $r.$get("expires_ms")?,
+            created_ms: $r.$get("created_ms")?,
+            sso_session: $r.$get("sso_session")?,
         }
     };
 }
@@ -127,6 +129,9 @@ macro_rules! sql_store {
         const POOL_VERSION_SQL: &str = "SELECT version, created_ms FROM pools WHERE id = $1";
         const USER_SQL: &str = "SELECT * FROM users WHERE pool_id = $1 AND sub = $2";
         const FAMILY_SQL: &str = "SELECT * FROM token_families WHERE origin_jti = $1";
+        const FAMILY_INSERT_SQL: &str = "INSERT INTO token_families \
+            (origin_jti, pool_id, client_id, sub, revoked, expires_ms, created_ms, sso_session) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         const CLIENT_SQL: &str = "SELECT * FROM clients WHERE client_id = $1";
 
 
@@ -586,8 +591,9 @@ macro_rules! sql_store {
         #[async_trait]
         impl TokenStore for $store {
             async fn insert_family(&self, f: &TokenFamily) -> StoreResult<()> {
-                sqlx::query("INSERT INTO token_families (origin_jti, pool_id, client_id, sub, revoked, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                sqlx::query(FAMILY_INSERT_SQL)
                     .bind(&f.origin_jti).bind(&f.pool_id).bind(&f.client_id).bind(&f.sub).bind(f.revoked).bind(f.expires_ms)
+                    .bind(f.created_ms).bind(&f.sso_session)
                     .execute(self.writer()).await.map_err(map_err!("family"))?;
                 Ok(())
             }
@@ -639,11 +645,21 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn active_families(&self, pool_id: &str, sub: &str, now_ms: i64) -> StoreResult<Vec<TokenFamily>> {
+                let found = sqlx::query(
+                    "SELECT * FROM token_families WHERE pool_id = $1 AND sub = $2 AND revoked = $3 AND expires_ms > $4 \
+                     ORDER BY created_ms DESC, origin_jti",
+                )
+                .bind(pool_id).bind(sub).bind(false).bind(now_ms).fetch_all(self.reader()).await.map_err(backend)?;
+                rows(found, family_row)
+            }
+
             async fn insert_refresh_token(&self, family: Option<&TokenFamily>, t: &RefreshTokenRecord) -> StoreResult<()> {
                 let mut tx = self.writer().begin().await.map_err(backend)?;
                 if let Some(f) = family {
-                    sqlx::query("INSERT INTO token_families (origin_jti, pool_id, client_id, sub, revoked, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    sqlx::query(FAMILY_INSERT_SQL)
                         .bind(&f.origin_jti).bind(&f.pool_id).bind(&f.client_id).bind(&f.sub).bind(f.revoked).bind(f.expires_ms)
+                        .bind(f.created_ms).bind(&f.sso_session)
                         .execute(&mut *tx).await.map_err(map_err!("family"))?;
                 }
                 sqlx::query("INSERT INTO refresh_tokens (token_hash, origin_jti, pool_id, created_ms, expires_ms, replaced_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -705,6 +721,22 @@ macro_rules! sql_store {
                 let row = sqlx::query("SELECT * FROM auth_sessions WHERE id_hash = $1")
                     .bind(id_hash).fetch_optional(self.reader()).await.map_err(backend)?;
                 row.as_ref().map(session_row).transpose().map_err(backend)
+            }
+
+            async fn insert_user_session(&self, s: &SessionRecord, sub: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO auth_sessions (id_hash, pool_id, expires_ms, data, sub) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&s.id_hash).bind(&s.pool_id).bind(s.expires_ms).bind(&s.data).bind(sub)
+                    .execute(self.writer()).await.map_err(map_err!("session"))?;
+                Ok(())
+            }
+
+            async fn user_sessions(&self, pool_id: &str, sub: &str, now_ms: i64) -> StoreResult<Vec<SessionRecord>> {
+                let found = sqlx::query(
+                    "SELECT * FROM auth_sessions WHERE pool_id = $1 AND sub = $2 AND expires_ms > $3 \
+                     ORDER BY expires_ms DESC, id_hash",
+                )
+                .bind(pool_id).bind(sub).bind(now_ms).fetch_all(self.reader()).await.map_err(backend)?;
+                rows(found, session_row)
             }
 
             async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64> {

@@ -19,6 +19,7 @@ fn migrator() -> Migrator {
         step(3, "pool_versions", include_str!("../migrations/postgres/0003_pool_versions.sql")),
         step(4, "expiry", include_str!("../migrations/postgres/0004_expiry.sql")),
         step(5, "oauth", include_str!("../migrations/postgres/0005_oauth.sql")),
+        step(6, "user_sessions", include_str!("../migrations/postgres/0006_user_sessions.sql")),
     ])
 }
 

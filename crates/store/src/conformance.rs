@@ -37,6 +37,7 @@ pub const CHECKS: &[Check] = &[
     check!(token_families_and_refresh_tokens),
     check!(access_check_reads_pool_client_family_and_user),
     check!(sessions_are_single_use),
+    check!(user_sessions_by_user),
     check!(purge_removes_only_what_expired),
     check!(resource_servers_crud_and_pages),
     check!(domains_unique_across_pools),
@@ -293,6 +294,8 @@ async fn access_check_reads_pool_client_family_and_user(s: &dyn Store, p: String
         sub: u.sub.clone(),
         revoked: false,
         expires_ms: 10,
+        created_ms: 1,
+        sso_session: None,
     };
     s.insert_family(&family).await.map_err(err)?;
     let client = ClientRecord {
@@ -330,6 +333,8 @@ async fn token_families_and_refresh_tokens(s: &dyn Store, p: String) -> Result<(
         sub: sub.into(),
         revoked: false,
         expires_ms: 10,
+        created_ms: 1,
+        sso_session: None,
     };
     for (jti, sub) in [("a", "s1"), ("b", "s1"), ("c", "s2")] {
         s.insert_family(&family(jti, sub)).await.map_err(err)?;
@@ -383,6 +388,47 @@ async fn sessions_are_single_use(s: &dyn Store, p: String) -> Result<(), String>
     Ok(())
 }
 
+/// A user's token sessions (unrevoked, unexpired families, newest first) and hosted-UI
+/// sessions (unexpired, stored with their user), each apart from other users' and pools'.
+async fn user_sessions_by_user(s: &dyn Store, p: String) -> Result<(), String> {
+    let pool_id = format!("{p}_u");
+    let family = |n: &str, sub: &str, created_ms, expires_ms| TokenFamily {
+        origin_jti: format!("{p}-{n}"),
+        pool_id: pool_id.clone(),
+        client_id: "c".into(),
+        sub: sub.into(),
+        revoked: false,
+        expires_ms,
+        created_ms,
+        sso_session: (n == "b").then(|| "sso1".to_owned()),
+    };
+    let (a, b) = (family("a", "s1", 10, 900), family("b", "s1", 20, 900));
+    for f in [&a, &b, &family("c", "s1", 30, 400), &family("d", "s2", 40, 900), &family("e", "s1", 50, 900)] {
+        s.insert_family(f).await.map_err(err)?;
+    }
+    s.revoke_family(&format!("{p}-e")).await.map_err(err)?;
+    ensure!(s.active_families(&pool_id, "s1", 500).await.map_err(err)? == vec![b.clone(), a.clone()]);
+    ensure!(s.active_families(&pool_id, "s3", 500).await.map_err(err)?.is_empty());
+    let session = |n: &str, expires_ms| SessionRecord {
+        id_hash: format!("{p}-{n}"),
+        pool_id: pool_id.clone(),
+        expires_ms,
+        data: "{}".into(),
+    };
+    let (x, y) = (session("x", 800), session("y", 900));
+    s.insert_user_session(&x, "s1").await.map_err(err)?;
+    s.insert_user_session(&y, "s1").await.map_err(err)?;
+    s.insert_user_session(&session("z", 400), "s1").await.map_err(err)?;
+    s.insert_user_session(&session("w", 900), "s2").await.map_err(err)?;
+    s.insert_session(&session("v", 900)).await.map_err(err)?;
+    ensure!(s.user_sessions(&pool_id, "s1", 500).await.map_err(err)? == vec![y.clone(), x.clone()]);
+    ensure!(s.get_session(&x.id_hash).await.map_err(err)? == Some(x.clone()));
+    ensure!(s.take_session(&x.id_hash).await.map_err(err)? == Some(x.clone()));
+    ensure!(s.user_sessions(&pool_id, "s1", 500).await.map_err(err)? == vec![y]);
+    ensure!(s.user_sessions(&format!("{p}_other"), "s1", 500).await.map_err(err)?.is_empty());
+    Ok(())
+}
+
 /// Expiry times here are in 1970, so the purge may also take rows other checks left with tiny
 /// expiry times; those checks ran before this one and are done with them.
 async fn purge_removes_only_what_expired(s: &dyn Store, p: String) -> Result<(), String> {
@@ -394,6 +440,8 @@ async fn purge_removes_only_what_expired(s: &dyn Store, p: String) -> Result<(),
         sub: "s".into(),
         revoked: false,
         expires_ms,
+        created_ms: 1,
+        sso_session: None,
     };
     let token = |n: &str, family: &TokenFamily, expires_ms| RefreshTokenRecord {
         token_hash: format!("{p}-{n}"),

@@ -116,6 +116,9 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_family(&self, origin_jti: &str) -> StoreResult<()>;
     /// Revokes every family of a user (global sign-out).
     async fn revoke_user_families(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
+    /// The user's unrevoked families that expire after `now_ms`: their token sessions,
+    /// newest first.
+    async fn active_families(&self, pool_id: &str, sub: &str, now_ms: i64) -> StoreResult<Vec<TokenFamily>>;
     /// Stores a refresh token, and its new family when given, in one transaction (a sign-in
     /// costs one durable commit, not two).
     async fn insert_refresh_token(&self, family: Option<&TokenFamily>, token: &RefreshTokenRecord) -> StoreResult<()>;
@@ -146,6 +149,12 @@ pub trait SessionStore: Send + Sync {
     /// Reads the session without removing it (a session that lives across requests, such as
     /// the hosted UI's).
     async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Stores a session that belongs to the user `sub` (the hosted UI's), so that
+    /// [`Self::user_sessions`] finds it; it is read, taken and purged like any other.
+    async fn insert_user_session(&self, session: &SessionRecord, sub: &str) -> StoreResult<()>;
+    /// The user's sessions (those stored by [`Self::insert_user_session`]) that expire after
+    /// `now_ms`, newest expiry first.
+    async fn user_sessions(&self, pool_id: &str, sub: &str, now_ms: i64) -> StoreResult<Vec<SessionRecord>>;
     /// Deletes up to `limit` sessions that expired before `before_ms`; returns how many went
     /// (fewer than `limit`: none is left).
     async fn purge_expired_sessions(&self, before_ms: i64, limit: i64) -> StoreResult<u64>;

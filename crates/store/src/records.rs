@@ -88,7 +88,7 @@ pub enum UserCursor {
     Indexed { value: String, sub: String },
 }
 
-/// One sign-in's token family (see migration 0002).
+/// One sign-in's token family (see migrations 0002 and 0006): a token session of its user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenFamily {
     pub origin_jti: String,
@@ -97,6 +97,11 @@ pub struct TokenFamily {
     pub sub: String,
     pub revoked: bool,
     pub expires_ms: i64,
+    /// When the sign-in happened (0 for families stored before migration 0006).
+    pub created_ms: i64,
+    /// The SSO (hosted-UI) session the tokens came through, by its session id; `None` for an
+    /// API sign-in.
+    pub sso_session: Option<String>,
 }
 
 /// The rows behind one access-token check (see `TokenStore::access_check`).
