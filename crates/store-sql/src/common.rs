@@ -102,6 +102,56 @@ macro_rules! refresh_record {
     };
 }
 
+macro_rules! session_record {
+    ($r:ident.$get:ident) => {
+        SessionRecord {
+            id_hash: $r.$get("id_hash")?,
+            pool_id: $r.$get("pool_id")?,
+            expires_ms: $r.$get("expires_ms")?,
+            data: $r.$get("data")?,
+        }
+    };
+}
+
+macro_rules! domain_record {
+    ($r:ident.$get:ident) => {
+        DomainRecord {
+            domain: $r.$get("domain")?,
+            pool_id: $r.$get("pool_id")?,
+            custom: $r.$get("custom")?,
+            config: $r.$get("config")?,
+            created_ms: $r.$get("created_ms")?,
+            updated_ms: $r.$get("updated_ms")?,
+        }
+    };
+}
+
+macro_rules! branding_record {
+    ($r:ident.$get:ident) => {
+        BrandingRecord {
+            id: $r.$get("id")?,
+            pool_id: $r.$get("pool_id")?,
+            client_id: $r.$get("client_id")?,
+            config: $r.$get("config")?,
+            created_ms: $r.$get("created_ms")?,
+            updated_ms: $r.$get("updated_ms")?,
+        }
+    };
+}
+
+macro_rules! pool_doc_record {
+    ($r:ident.$get:ident) => {
+        PoolDocRecord {
+            pool_id: $r.$get("pool_id")?,
+            kind: $r.$get("kind")?,
+            name: $r.$get("name")?,
+            doc: $r.$get("doc")?,
+            created_ms: $r.$get("created_ms")?,
+            updated_ms: $r.$get("updated_ms")?,
+        }
+    };
+}
+
 /// A point read: served by the backend's inline reader when it has one (SQLite's
 /// [`crate::sqlite::FastReader`]), else by sqlx on the reader pool.
 /// `$fast_sql`, when given, is the inline reader's own spelling of the query (SQLite-only
@@ -183,36 +233,15 @@ macro_rules! sql_store {
         }
 
         fn domain_row(r: &$row) -> Result<DomainRecord, sqlx::Error> {
-            Ok(DomainRecord {
-                domain: r.try_get("domain")?,
-                pool_id: r.try_get("pool_id")?,
-                custom: r.try_get("custom")?,
-                config: r.try_get("config")?,
-                created_ms: r.try_get("created_ms")?,
-                updated_ms: r.try_get("updated_ms")?,
-            })
+            Ok(domain_record!(r.try_get))
         }
 
         fn branding_row(r: &$row) -> Result<BrandingRecord, sqlx::Error> {
-            Ok(BrandingRecord {
-                id: r.try_get("id")?,
-                pool_id: r.try_get("pool_id")?,
-                client_id: r.try_get("client_id")?,
-                config: r.try_get("config")?,
-                created_ms: r.try_get("created_ms")?,
-                updated_ms: r.try_get("updated_ms")?,
-            })
+            Ok(branding_record!(r.try_get))
         }
 
         fn pool_doc_row(r: &$row) -> Result<PoolDocRecord, sqlx::Error> {
-            Ok(PoolDocRecord {
-                pool_id: r.try_get("pool_id")?,
-                kind: r.try_get("kind")?,
-                name: r.try_get("name")?,
-                doc: r.try_get("doc")?,
-                created_ms: r.try_get("created_ms")?,
-                updated_ms: r.try_get("updated_ms")?,
-            })
+            Ok(pool_doc_record!(r.try_get))
         }
 
         async fn one<'e, T>(
@@ -225,12 +254,7 @@ macro_rules! sql_store {
         }
 
         fn session_row(r: &$row) -> Result<SessionRecord, sqlx::Error> {
-            Ok(SessionRecord {
-                id_hash: r.try_get("id_hash")?,
-                pool_id: r.try_get("pool_id")?,
-                expires_ms: r.try_get("expires_ms")?,
-                data: r.try_get("data")?,
-            })
+            Ok(session_record!(r.try_get))
         }
 
         fn rows<T>(rows: Vec<$row>, f: fn(&$row) -> Result<T, sqlx::Error>) -> StoreResult<Vec<T>> {
@@ -718,9 +742,7 @@ macro_rules! sql_store {
             }
 
             async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
-                let row = sqlx::query("SELECT * FROM auth_sessions WHERE id_hash = $1")
-                    .bind(id_hash).fetch_optional(self.reader()).await.map_err(backend)?;
-                row.as_ref().map(session_row).transpose().map_err(backend)
+                point_read!(self, "SELECT * FROM auth_sessions WHERE id_hash = $1", [id_hash], fast::session, session_row)
             }
 
             async fn insert_user_session(&self, s: &SessionRecord, sub: &str) -> StoreResult<()> {
@@ -791,7 +813,7 @@ macro_rules! sql_store {
             }
 
             async fn get_domain(&self, domain: &str) -> StoreResult<Option<DomainRecord>> {
-                one(sqlx::query("SELECT * FROM domains WHERE domain = $1").bind(domain), self.reader(), domain_row).await
+                point_read!(self, "SELECT * FROM domains WHERE domain = $1", [domain], fast::domain, domain_row)
             }
 
             async fn domains_of_pool(&self, pool_id: &str) -> StoreResult<Vec<DomainRecord>> {
@@ -821,13 +843,12 @@ macro_rules! sql_store {
             }
 
             async fn get_branding(&self, pool_id: &str, id: &str) -> StoreResult<Option<BrandingRecord>> {
-                let q = sqlx::query("SELECT * FROM brandings WHERE pool_id = $1 AND id = $2").bind(pool_id).bind(id);
-                one(q, self.reader(), branding_row).await
+                point_read!(self, "SELECT * FROM brandings WHERE pool_id = $1 AND id = $2", [pool_id, id], fast::branding, branding_row)
             }
 
             async fn get_branding_by_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<BrandingRecord>> {
-                let q = sqlx::query("SELECT * FROM brandings WHERE pool_id = $1 AND client_id = $2").bind(pool_id).bind(client_id);
-                one(q, self.reader(), branding_row).await
+                const SQL: &str = "SELECT * FROM brandings WHERE pool_id = $1 AND client_id = $2";
+                point_read!(self, SQL, [pool_id, client_id], fast::branding, branding_row)
             }
 
             async fn update_branding(&self, b: &BrandingRecord) -> StoreResult<bool> {
@@ -844,9 +865,8 @@ macro_rules! sql_store {
             }
 
             async fn get_pool_doc(&self, pool_id: &str, kind: &str, name: &str) -> StoreResult<Option<PoolDocRecord>> {
-                let q = sqlx::query("SELECT * FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
-                    .bind(pool_id).bind(kind).bind(name);
-                one(q, self.reader(), pool_doc_row).await
+                const SQL: &str = "SELECT * FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3";
+                point_read!(self, SQL, [pool_id, kind, name], fast::pool_doc, pool_doc_row)
             }
 
             async fn put_pool_doc(&self, d: &PoolDocRecord) -> StoreResult<()> {

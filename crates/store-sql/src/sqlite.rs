@@ -238,6 +238,22 @@ pub(crate) mod records {
     pub(crate) fn refresh(r: &Row<'_>) -> Result<RefreshTokenRecord> {
         Ok(refresh_record!(r.get))
     }
+
+    pub(crate) fn session(r: &Row<'_>) -> Result<SessionRecord> {
+        Ok(session_record!(r.get))
+    }
+
+    pub(crate) fn domain(r: &Row<'_>) -> Result<DomainRecord> {
+        Ok(domain_record!(r.get))
+    }
+
+    pub(crate) fn branding(r: &Row<'_>) -> Result<BrandingRecord> {
+        Ok(branding_record!(r.get))
+    }
+
+    pub(crate) fn pool_doc(r: &Row<'_>) -> Result<PoolDocRecord> {
+        Ok(pool_doc_record!(r.get))
+    }
 }
 
 sql_store!(SqliteStore, Sqlite, SqliteRow);
