@@ -346,7 +346,9 @@ def test_accessibility_of_challenge_pages(chromium, request, idp, pool, meta, si
 
     # MFA_SETUP, SOFTWARE_TOKEN_MFA and SELECT_MFA_TYPE: pools with MFA on and optional.
     required = idp.create_user_pool(PoolName=uniq("browser-mfa-on"))["UserPool"]["Id"]
-    optional = idp.create_user_pool(PoolName=uniq("browser-mfa-opt"))["UserPool"]["Id"]
+    # The optional pool remembers devices, so its code page carries the "Remember this device" box.
+    optional = idp.create_user_pool(PoolName=uniq("browser-mfa-opt"), DeviceConfiguration={
+        "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True})["UserPool"]["Id"]
     request.addfinalizer(lambda: [delete_pool_quietly(idp, p) for p in (required, optional)])
     idp.set_user_pool_mfa_config(UserPoolId=required, MfaConfiguration="ON",
                                  SoftwareTokenMfaConfiguration={"Enabled": True})

@@ -25,6 +25,9 @@ pub(crate) enum Device {
     /// The hosted UI: no device tracking, and a completed sign-in becomes a hosted-UI session
     /// (tokens come later, from the authorization code) instead of API tokens.
     Hosted,
+    /// The hosted UI on a browser whose cookie proved a remembered device that may replace
+    /// MFA (`devices.rs`): as `Hosted`, without the MFA step.
+    RememberedBrowser(String),
 }
 
 impl From<&Params> for Device {
@@ -205,7 +208,8 @@ impl Idp {
                 _ => Err(IdpError::ResourceNotFound("Device does not exist.".into())),
             };
         }
-        if let Some(step) = self.mfa_step(&pool, client, &user, &device).await? {
+        let remembered = matches!(device, Device::RememberedBrowser(_));
+        if !remembered && let Some(step) = self.mfa_step(&pool, client, &user, &device).await? {
             return Ok(step);
         }
         self.finish_sign_in(pool, client, user, device, source).await
@@ -222,8 +226,11 @@ impl Idp {
         source: TokenSource,
     ) -> IdpResult<Step> {
         let auth_time = self.now_ms() / 1000;
-        if device == Device::Hosted {
+        if let Device::Hosted | Device::RememberedBrowser(_) = &device {
             self.post_authentication(&pool, client, &user, false).await?;
+            if let Device::RememberedBrowser(key) = &device {
+                self.device_signed_in(&pool, &mut user, key).await?;
+            }
             return Ok(Step::SignedIn { sub: user.record.sub.clone(), auth_time });
         }
         let tracked = device != Device::Untracked && devices::tracking(&pool);

@@ -53,6 +53,22 @@ pub struct HostedChallenge {
     pub session: String,
 }
 
+/// What a browser's remembered-device cookie names: a hosted-UI device and its secret
+/// (Cognate's extension; see `devices.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostedDeviceProof {
+    pub device_key: String,
+    pub secret: String,
+}
+
+/// A browser just remembered: what its cookie keeps, and for how long (seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RememberedDevice {
+    pub device_key: String,
+    pub secret: String,
+    pub max_age_s: i64,
+}
+
 /// A TOTP token being set up during sign-in (MFA_SETUP).
 #[derive(Debug, Clone)]
 pub struct HostedTotpSetup {
@@ -140,8 +156,15 @@ impl Idp {
     /// Password sign-in for the hosted UI, whatever the client's ExplicitAuthFlows say (the
     /// hosted UI is its own way in, as in Cognito). Errors are the API's facts: wrong
     /// password, unknown user (hidden as a wrong password when the client asks), disabled,
-    /// unconfirmed, locked out, trigger failures.
-    pub async fn hosted_sign_in(&self, client_id: &str, username: &str, password: &str) -> IdpResult<HostedSignIn> {
+    /// unconfirmed, locked out, trigger failures. `device`: the browser's remembered device,
+    /// which replaces the MFA step when it proves itself and the pool allows it.
+    pub async fn hosted_sign_in(
+        &self,
+        client_id: &str,
+        username: &str,
+        password: &str,
+        device: Option<&HostedDeviceProof>,
+    ) -> IdpResult<HostedSignIn> {
         let (pool, client) = self.app_client(client_id).await?;
         let source = TokenSource::HostedAuth;
         let mut user = match self.resolve_user(&pool, username).await {
@@ -156,8 +179,10 @@ impl Idp {
         };
         self.pre_authentication(&pool, &client, &user).await?;
         self.verify_password(&pool, &mut user, password).await?;
-        // The API's status rules, new-password and MFA steps; the hosted UI tracks no devices.
-        hosted_step(self.after_first_factor(pool, &client, user, Device::Hosted, source).await?)
+        // The API's status rules, new-password and MFA steps; only a remembered browser
+        // stands in for a device (the hosted UI issues no NewDeviceMetadata).
+        let device = self.browser_device(&pool, &user, device);
+        hosted_step(self.after_first_factor(pool, &client, user, device, source).await?)
     }
 
     /// Answers a hosted-UI challenge with the API's rules (RespondToAuthChallenge's

@@ -10,6 +10,7 @@
 use crate::OAuth;
 use crate::authorize::{AuthRequest, AuthorizeError, AuthorizeParams};
 use crate::login::{LoginOutcome, sign_in_message};
+use crate::remembered::{DeviceCookieValue, is_mfa_page, wants_remembering};
 use cognate_idp::IdpError;
 use cognate_idp::hosted::{HostedChallenge, HostedSignIn};
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,8 @@ pub struct ChallengePage {
     pub lang: Option<String>,
     /// The app client whose branding the page carries.
     pub client_id: String,
+    /// MFA pages: whether the "Remember this device" box is shown (`Some`) and ticked.
+    pub remember_device: Option<bool>,
 }
 
 /// Where a challenge answer ended.
@@ -62,6 +65,8 @@ pub enum ChallengeOutcome {
     SignedIn {
         redirect: String,
         session_cookie: String,
+        /// The remembered-device cookie, when the user had the browser remembered.
+        device_cookie: Option<DeviceCookieValue>,
     },
     Page(Box<ChallengePage>),
     /// The sign-in must start again (expired or spent session): the sign-in page, with why.
@@ -164,6 +169,9 @@ impl OAuth {
                 required.iter().filter_map(|a| a.strip_prefix("userAttributes.")).map(String::from).collect();
             page.rules = self.idp.hosted_password_rules(&req.client.client_id).await.unwrap_or_default();
         }
+        if is_mfa_page(&p.name) {
+            page.remember_device = self.idp.hosted_device_offer(&req.client.client_id).await.ok().flatten();
+        }
         if let Some((secret, issuer)) = &p.totp {
             let user = p.parameters.get("USER_ID_FOR_SRP").map(String::as_str).unwrap_or_default();
             page.otpauth = Some(otpauth_uri(issuer, user, secret));
@@ -177,12 +185,14 @@ impl OAuth {
     }
 
     /// A challenge page's form: CSRF and the sealed state checked, the answer given to the
-    /// user-pool domain, then the next page, the sign-in page again, or the client's redirect.
+    /// user-pool domain, then the next page, the sign-in page again, or the client's redirect
+    /// (with the browser remembered when an MFA page's box was ticked; `user_agent` names it).
     pub async fn answer_challenge(
         &self,
         pool_id: &str,
         form: &HashMap<String, String>,
         csrf_cookie: Option<&str>,
+        user_agent: Option<&str>,
     ) -> Result<ChallengeOutcome, AuthorizeError> {
         let token = form.get("_csrf").map(String::as_str);
         let Some(pending) = form.get("_state").and_then(|s| self.open_pending(s)) else {
@@ -203,7 +213,11 @@ impl OAuth {
                 let (session_cookie, live) =
                     started.map_err(|e| AuthorizeError::Redirect(request.error_redirect(&e)))?;
                 let redirect = self.grant(&request, &live).await;
-                Ok(ChallengeOutcome::SignedIn { redirect, session_cookie })
+                let remember = wants_remembering(&pending.name, form);
+                let client_id = &request.client.client_id;
+                let device_cookie =
+                    if remember { self.remember_browser(pool_id, client_id, &sub, user_agent).await } else { None };
+                Ok(ChallengeOutcome::SignedIn { redirect, session_cookie, device_cookie })
             }
             Ok(HostedSignIn::Challenge(next)) => {
                 Ok(match self.challenge_page(request.clone(), &query, next, &pending.csrf).await {

@@ -24,6 +24,7 @@ pub mod error;
 pub mod grants;
 pub mod login;
 pub mod recovery;
+pub mod remembered;
 mod scopes;
 pub mod sessions;
 pub mod signup;

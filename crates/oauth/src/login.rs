@@ -13,6 +13,8 @@ pub struct LoginForm {
     pub username: String,
     pub password: String,
     pub csrf: Option<String>,
+    /// The browser's remembered-device cookie (`remembered.rs`).
+    pub device: Option<String>,
 }
 
 /// Where a sign-in attempt ended.
@@ -43,7 +45,8 @@ impl OAuth {
             return Ok(LoginOutcome::Forged);
         }
         let client_id = &request.client.client_id;
-        match self.idp.hosted_sign_in(client_id, &form.username, &form.password).await {
+        let device = self.device_proof(pool_id, form.device.as_deref());
+        match self.idp.hosted_sign_in(client_id, &form.username, &form.password, device.as_ref()).await {
             Ok(HostedSignIn::SignedIn { sub, auth_time }) => {
                 let started = self.start_session(pool_id, client_id, &sub, auth_time).await;
                 let (session_cookie, live) =

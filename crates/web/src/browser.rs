@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 pub(crate) const SESSION_COOKIE: &str = "cognate_session";
 pub(crate) const CSRF_COOKIE: &str = "cognate_csrf";
+/// A remembered browser's device (`cognate_oauth::remembered`).
+pub(crate) const DEVICE_COOKIE: &str = "cognate_device";
 
 pub(crate) type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
@@ -97,6 +99,7 @@ pub(crate) async fn login(
         username: fields.remove("username").unwrap_or_default(),
         password: fields.remove("password").unwrap_or_default(),
         csrf: fields.remove("_csrf"),
+        device: jar.get(DEVICE_COOKIE).map(|c| c.value().to_owned()),
     };
     let csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
     match web.oauth.login(&site.pool_id, &p, &form, csrf.as_deref()).await {

@@ -2,18 +2,19 @@
 //! setup): the one form handler they all post to, and their rendering, with the TOTP key's
 //! QR code drawn here as an SVG image.
 
-use crate::browser::{CSRF_COOKIE, SESSION_COOKIE, cookie, found, login_csp, render_login};
+use crate::browser::{CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, cookie, found, login_csp, render_login};
 use crate::site::Site;
 use crate::{Web, error_page, pages};
 use axum::extract::{Form, State};
-use axum::http::header::CONTENT_SECURITY_POLICY;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::header::{CONTENT_SECURITY_POLICY, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cognate_oauth::authorize::AuthorizeError;
 use cognate_oauth::challenges::{ChallengeOutcome, ChallengePage, attribute_field};
+use cognate_oauth::remembered::DeviceCookieValue;
 use cognate_oauth::urls::encode;
 use minijinja::context;
 use std::collections::HashMap;
@@ -21,12 +22,24 @@ use std::sync::Arc;
 
 type Fields = Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>;
 
-pub(crate) async fn answer(site: Site, State(web): State<Arc<Web>>, jar: CookieJar, form: Fields) -> Response {
+pub(crate) async fn answer(
+    site: Site,
+    State(web): State<Arc<Web>>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    form: Fields,
+) -> Response {
     let fields = form.map(|Form(f)| f).unwrap_or_default();
     let csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
-    match web.oauth.answer_challenge(&site.pool_id, &fields, csrf.as_deref()).await {
-        Ok(ChallengeOutcome::SignedIn { redirect, session_cookie }) => {
-            (jar.add(cookie(&site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
+    let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    match web.oauth.answer_challenge(&site.pool_id, &fields, csrf.as_deref(), user_agent).await {
+        Ok(ChallengeOutcome::SignedIn { redirect, session_cookie, device_cookie }) => {
+            let jar = jar.add(cookie(&site, SESSION_COOKIE, session_cookie));
+            let jar = match device_cookie {
+                Some(device) => jar.add(device_cookie_of(&site, device)),
+                None => jar,
+            };
+            (jar, found(&redirect)).into_response()
         }
         Ok(ChallengeOutcome::Page(page)) => render(&web, &site, &page).await,
         Ok(ChallengeOutcome::Restart { request, query, message }) => {
@@ -38,6 +51,16 @@ pub(crate) async fn answer(site: Site, State(web): State<Arc<Web>>, jar: CookieJ
         Err(AuthorizeError::Page(text)) => error_page(&web, StatusCode::BAD_REQUEST, &text, None),
         Err(AuthorizeError::Redirect(uri)) => found(&uri),
     }
+}
+
+/// The remembered-device cookie: as the session's (HttpOnly, SameSite=Lax, Secure behind
+/// https, the pool's path), but kept for the device's lifetime. Max-Age goes through the cookie
+/// crate's own parser, whose `time` types axum-extra does not re-export.
+fn device_cookie_of(site: &Site, device: DeviceCookieValue) -> Cookie<'static> {
+    let mut c = cookie(site, DEVICE_COOKIE, device.value);
+    let max_age = Cookie::parse(format!("m=; Max-Age={}", device.max_age_s)).ok().and_then(|p| p.max_age());
+    c.set_max_age(max_age);
+    c
 }
 
 /// A challenge's page. Its CSP lets the form end at the client's redirect URI, as the sign-in
@@ -55,7 +78,7 @@ pub(crate) async fn render(web: &Web, site: &Site, page: &ChallengePage) -> Resp
         base => &site.base, lang => pages::lang(page.lang.as_deref()), action => format!("{}/challenge", site.base),
         challenge => &page.name, state => &page.state, csrf => &page.csrf, message => &page.message,
         destination => &page.destination, factors, required, rules => &page.rules, secret => &page.secret,
-        qr => page.otpauth.as_deref().and_then(qr_data_uri),
+        qr => page.otpauth.as_deref().and_then(qr_data_uri), remember_device => page.remember_device,
     };
     let mut res = web.page(site, Some(&page.client_id), StatusCode::OK, template, ctx).await;
     if let Ok(csp) = HeaderValue::from_str(&login_csp(&page.redirect_uri)) {
