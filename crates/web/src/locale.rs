@@ -13,6 +13,9 @@ const ENGLISH: &str = include_str!("../locales/en.json");
 /// Every bundle, by lower-case language tag.
 pub(crate) struct Locales {
     bundles: HashMap<String, Bundle>,
+    /// Each bundle as the template value `t`, built once: converting a bundle on every
+    /// render cost more than rendering the page.
+    values: HashMap<String, minijinja::Value>,
 }
 
 /// A language tag's characters only: it is echoed into `<html lang>` and looked up as a
@@ -31,7 +34,9 @@ impl Locales {
     pub fn load(dir: Option<&Path>) -> Result<Self, String> {
         let english = parse("en.json", ENGLISH)?;
         let mut bundles = HashMap::from([("en".to_owned(), english.clone())]);
-        let Some(dir) = dir.map(|d| d.join("locales")).filter(|d| d.is_dir()) else { return Ok(Locales { bundles }) };
+        let Some(dir) = dir.map(|d| d.join("locales")).filter(|d| d.is_dir()) else {
+            return Ok(Self::with_values(bundles));
+        };
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
@@ -46,7 +51,17 @@ impl Locales {
             bundle.extend(parse(&path.display().to_string(), &text)?);
             bundles.insert(tag.to_ascii_lowercase(), bundle);
         }
-        Ok(Locales { bundles })
+        Ok(Self::with_values(bundles))
+    }
+
+    fn with_values(bundles: HashMap<String, Bundle>) -> Self {
+        let values = bundles.iter().map(|(tag, b)| (tag.clone(), minijinja::Value::from(b.clone()))).collect();
+        Locales { bundles, values }
+    }
+
+    /// The bundle of a language [`Self::choose`] returned, as the template value `t`.
+    pub fn value(&self, lang: &str) -> minijinja::Value {
+        self.values.get(lang).cloned().unwrap_or_default()
     }
 
     /// The bundle for `tag` (exactly, else its primary language), if there is one.

@@ -81,7 +81,8 @@ impl Pages {
     /// Accept-Language), with that language's bundle as `t`.
     fn html(&self, name: &str, ctx: Value, accept: Option<&str>) -> Result<String, minijinja::Error> {
         let requested = ctx.get_attr("lang").ok().and_then(|l| l.as_str().map(String::from));
-        let (lang, t) = self.locales.choose(requested.as_deref().filter(|l| !l.is_empty()), accept);
+        let (lang, _) = self.locales.choose(requested.as_deref().filter(|l| !l.is_empty()), accept);
+        let t = self.locales.value(lang);
         let ctx = context! { lang, t, ..ctx };
         self.env.get_template(name)?.render(ctx)
     }
