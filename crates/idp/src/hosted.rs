@@ -112,6 +112,8 @@ pub struct HostedGrant {
     pub auth_time: i64,
     /// The hosted-UI (SSO) session the grant came through, by its session id.
     pub sso_session: Option<String>,
+    /// The id the new refresh-token family takes, when the caller chose it (else a new one).
+    pub origin_jti: Option<String>,
 }
 
 /// A token response; `origin_jti` names the refresh-token family the grant started.
@@ -289,8 +291,12 @@ impl Idp {
         let sso_session = grant.sso_session.clone();
         let oauth = OAuthGrant { scopes: grant.scopes.clone(), nonce: grant.nonce.clone(), sso_session };
         let source = TokenSource::HostedAuth;
+        let refresh = match &grant.origin_jti {
+            Some(origin_jti) => Refresh::Start { origin_jti: origin_jti.clone() },
+            None => Refresh::NewFamily,
+        };
         let result = self
-            .mint_tokens(pool, &client, &user, grant.auth_time, Refresh::NewFamily, None, source, Some(&oauth))
+            .mint_tokens(pool, &client, &user, grant.auth_time, refresh, None, source, Some(&oauth))
             .await?;
         hosted_tokens(result)
     }

@@ -21,6 +21,9 @@ pub(crate) const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 pub(crate) enum Refresh {
     /// A sign-in: a new family and a new refresh token.
     NewFamily,
+    /// As `NewFamily`, with the family's id chosen beforehand (a redeemed authorization code
+    /// remembers it before the tokens exist).
+    Start { origin_jti: String },
     /// A refresh without rotation: same family, no new refresh token.
     Reuse { origin_jti: String },
     /// A refresh with rotation: same family, a new refresh token.
@@ -164,6 +167,7 @@ impl Idp {
         let now = now_ms / 1000;
         let (origin_jti, new_family) = match &refresh {
             Refresh::NewFamily => (cognate_crypto::random::uuid_v4(), true),
+            Refresh::Start { origin_jti } => (origin_jti.clone(), true),
             Refresh::Reuse { origin_jti } | Refresh::Rotate { origin_jti } => (origin_jti.clone(), false),
         };
         let refresh_token = match refresh {

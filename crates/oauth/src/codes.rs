@@ -1,8 +1,8 @@
 //! Authorization codes: random, single use, five minutes, stored only as a digest with
 //! everything they are bound to (client, redirect URI, PKCE challenge, nonce, scopes, user,
-//! sign-in time), so any node can redeem them. A redeemed code leaves a marker naming the
-//! token family it started: presenting it again revokes that family (RFC 6749 §4.1.2), since
-//! a second presentation means someone else holds the code.
+//! sign-in time), so any node can redeem them. Redeeming a code leaves, in the same write, a
+//! marker naming the token family its tokens start: presenting it again revokes that family
+//! (RFC 6749 §4.1.2), since a second presentation means someone else holds the code.
 
 use crate::OAuth;
 use crate::authorize::AuthRequest;
@@ -70,17 +70,27 @@ impl OAuth {
         Ok(code)
     }
 
-    /// Takes the code (it can be taken once); a code redeemed before revokes what it issued.
-    pub(crate) async fn redeem_code(&self, pool_id: &str, code: &str) -> OAuthResult<CodeData> {
+    /// Takes the code (it can be taken once) and, in the same write, leaves the marker naming
+    /// the token family its tokens will start (returned with the code's data); a code
+    /// redeemed before revokes what it issued.
+    pub(crate) async fn redeem_code(&self, pool_id: &str, code: &str) -> OAuthResult<(CodeData, String)> {
         let invalid = || OAuthError::invalid_grant("The authorization code is invalid or has expired.");
-        let Some(record) = self.store.take_session(&code_digest(code)).await.map_err(store)? else {
+        let origin_jti = cognate_crypto::random::uuid_v4();
+        let used = Used { origin_jti: origin_jti.clone() };
+        let marker = SessionRecord {
+            id_hash: used_digest(code),
+            pool_id: pool_id.to_owned(),
+            expires_ms: self.clock.now().millis() + USED_MS,
+            data: serde_json::to_string(&used).map_err(internal)?,
+        };
+        let Some(record) = self.store.take_session_leaving(&code_digest(code), &marker).await.map_err(store)? else {
             self.replayed(code).await?;
             return Err(invalid());
         };
         if record.expires_ms <= self.clock.now().millis() || record.pool_id != pool_id {
             return Err(invalid());
         }
-        serde_json::from_str(&record.data).map_err(internal)
+        Ok((serde_json::from_str(&record.data).map_err(internal)?, origin_jti))
     }
 
     async fn replayed(&self, code: &str) -> OAuthResult<()> {
@@ -92,15 +102,15 @@ impl OAuth {
         Ok(())
     }
 
-    /// Remembers which token family a redeemed code started.
-    pub(crate) async fn mark_code_used(&self, pool_id: &str, code: &str, origin_jti: &str) -> OAuthResult<()> {
-        let used = Used { origin_jti: origin_jti.to_owned() };
-        let record = SessionRecord {
-            id_hash: used_digest(code),
-            pool_id: pool_id.to_owned(),
-            expires_ms: self.clock.now().millis() + USED_MS,
-            data: serde_json::to_string(&used).map_err(internal)?,
-        };
-        self.store.insert_session(&record).await.map_err(store)
+    /// After the tokens of a redemption exist: if the code was presented again while they were
+    /// being issued, that replay took the marker before their family existed and revoked
+    /// nothing, so the family is revoked here and the exchange refused.
+    pub(crate) async fn confirm_redemption(&self, code: &str, origin_jti: &str) -> OAuthResult<()> {
+        if self.store.get_session(&used_digest(code)).await.map_err(store)?.is_some() {
+            return Ok(());
+        }
+        tracing::warn!("an authorization code was presented twice while it was redeemed; revoking its tokens");
+        self.idp.revoke_grant(origin_jti).await.map_err(internal)?;
+        Err(OAuthError::invalid_grant("The authorization code is invalid or has expired."))
     }
 }

@@ -126,7 +126,7 @@ impl OAuth {
         let code = req.get("code").ok_or_else(|| OAuthError::invalid_request("code is missing."))?;
         let redirect_uri =
             req.get("redirect_uri").ok_or_else(|| OAuthError::invalid_request("redirect_uri is missing."))?;
-        let data = self.redeem_code(pool_id, code).await?;
+        let (data, origin_jti) = self.redeem_code(pool_id, code).await?;
         if data.client_id != client.client_id || data.redirect_uri != redirect_uri {
             return Err(OAuthError::invalid_grant(
                 "The authorization code was not issued to this client and redirect_uri.",
@@ -146,9 +146,10 @@ impl OAuth {
             nonce: data.nonce,
             auth_time: data.auth_time,
             sso_session: data.sso_session,
+            origin_jti: Some(origin_jti),
         };
         let tokens = self.idp.issue_hosted_tokens(&grant).await.map_err(grant_error)?;
-        self.mark_code_used(pool_id, code, &tokens.origin_jti).await?;
+        self.confirm_redemption(code, &tokens.origin_jti).await?;
         Ok(tokens.into())
     }
 }

@@ -741,6 +741,20 @@ macro_rules! sql_store {
                 row.as_ref().map(session_row).transpose().map_err(backend)
             }
 
+            async fn take_session_leaving(&self, id_hash: &str, m: &SessionRecord) -> StoreResult<Option<SessionRecord>> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                let row = sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1 RETURNING *")
+                    .bind(id_hash).fetch_optional(&mut *tx).await.map_err(backend)?;
+                let taken = row.as_ref().map(session_row).transpose().map_err(backend)?;
+                if taken.is_some() {
+                    sqlx::query("INSERT INTO auth_sessions (id_hash, pool_id, expires_ms, data) VALUES ($1, $2, $3, $4)")
+                        .bind(&m.id_hash).bind(&m.pool_id).bind(m.expires_ms).bind(&m.data)
+                        .execute(&mut *tx).await.map_err(map_err!("session"))?;
+                }
+                tx.commit().await.map_err(backend)?;
+                Ok(taken)
+            }
+
             async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
                 point_read!(self, "SELECT * FROM auth_sessions WHERE id_hash = $1", [id_hash], fast::session, session_row)
             }

@@ -385,6 +385,14 @@ async fn sessions_are_single_use(s: &dyn Store, p: String) -> Result<(), String>
     ensure!(s.take_session(&session.id_hash).await.map_err(err)? == Some(session.clone()));
     ensure!(s.take_session(&session.id_hash).await.map_err(err)?.is_none());
     ensure!(s.get_session(&session.id_hash).await.map_err(err)?.is_none());
+    // Taking with a marker: the marker is stored only by the one take that found the session.
+    let marker = SessionRecord { id_hash: format!("{p}-m"), data: "{\"m\":1}".into(), ..session.clone() };
+    s.insert_session(&session).await.map_err(err)?;
+    ensure!(s.take_session_leaving(&session.id_hash, &marker).await.map_err(err)? == Some(session.clone()));
+    ensure!(s.get_session(&marker.id_hash).await.map_err(err)? == Some(marker.clone()));
+    ensure!(s.take_session(&marker.id_hash).await.map_err(err)?.is_some());
+    ensure!(s.take_session_leaving(&session.id_hash, &marker).await.map_err(err)?.is_none());
+    ensure!(s.get_session(&marker.id_hash).await.map_err(err)?.is_none());
     Ok(())
 }
 

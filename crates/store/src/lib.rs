@@ -146,6 +146,10 @@ pub trait SessionStore: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// Removes and returns the session: a session can be taken once.
     async fn take_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Takes the session `id_hash` as [`Self::take_session`] does and, when it was there,
+    /// stores `marker` in the same transaction (one durable write: an authorization code
+    /// is redeemed and its redemption remembered together, or neither).
+    async fn take_session_leaving(&self, id_hash: &str, marker: &SessionRecord) -> StoreResult<Option<SessionRecord>>;
     /// Reads the session without removing it (a session that lives across requests, such as
     /// the hosted UI's).
     async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
