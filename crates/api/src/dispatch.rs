@@ -93,6 +93,7 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::ForgotPassword => run!(idp, forgot_password),
         Op::GetCSVHeader => run!(idp, get_csv_header),
         Op::GetClientToken => run!(oauth, get_client_token),
+        Op::GetDerivedToken => run!(oauth, get_derived_token),
         Op::GetDevice => run!(idp, get_device),
         Op::GetGroup => run!(idp, get_group),
         Op::GetSigningCertificate => run!(idp, get_signing_certificate),
@@ -158,7 +159,6 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         | Op::DescribeTerms
         | Op::DescribeTermsByClient
         | Op::DescribeUserImportJob
-        | Op::GetDerivedToken
         | Op::GetIdentityProviderByIdentifier
         | Op::GetLogDeliveryConfiguration
         | Op::GetProvisionedLimit

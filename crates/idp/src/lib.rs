@@ -13,6 +13,7 @@ mod clients;
 mod codes;
 mod devices;
 mod error;
+pub mod exchange;
 mod groups;
 pub mod hosted;
 pub mod hosted_signup;

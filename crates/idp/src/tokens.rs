@@ -437,7 +437,7 @@ fn oauth_claims(grant: &OAuthGrant, id: &mut Value, access: &mut Value) {
 
 /// Attribute values as ID-token claims: verified flags as booleans, `updated_at` as a
 /// number, `address` as an object, `identities` as parsed JSON, everything else a string.
-fn attribute_claim(name: &str, value: &str) -> Value {
+pub(crate) fn attribute_claim(name: &str, value: &str) -> Value {
     match name {
         "email_verified" | "phone_number_verified" => json!(value == "true"),
         "updated_at" => value.parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(value)),

@@ -1,10 +1,12 @@
 //! `/oauth2/token`: client authentication (`client_secret_basic`, `client_secret_post`, or
 //! none for public clients) and the grants: `authorization_code` (with PKCE) and
-//! `refresh_token`, and `client_credentials` (machine-to-machine, in `m2m.rs`).
+//! `refresh_token`, `client_credentials` (machine-to-machine, in `m2m.rs`) and token
+//! exchange (RFC 8693, in `token_exchange.rs`).
 
 use crate::OAuth;
 use crate::error::{OAuthError, OAuthResult, client_lookup, internal};
 use crate::m2m::M2mError;
+use crate::token_exchange::{self, ExchangeError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use cognate_idp::IdpError;
@@ -35,6 +37,12 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
     pub token_type: &'static str,
     pub expires_in: i64,
+    /// Token exchange only (RFC 8693 §2.2.1): the issued token's type URN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
+    /// Token exchange only: the granted scopes, space-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl From<HostedTokens> for TokenResponse {
@@ -45,6 +53,8 @@ impl From<HostedTokens> for TokenResponse {
             refresh_token: t.refresh_token,
             token_type: "Bearer",
             expires_in: t.expires_in,
+            issued_token_type: None,
+            scope: None,
         }
     }
 }
@@ -65,12 +75,16 @@ impl OAuth {
     /// `POST /oauth2/token` for the pool `pool_id`.
     pub async fn token(&self, pool_id: &str, req: &TokenRequest) -> OAuthResult<TokenResponse> {
         let grant_type = req.get("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is missing."))?;
-        if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {
+        let known = ["authorization_code", "refresh_token", "client_credentials", token_exchange::GRANT_TYPE];
+        if !known.contains(&grant_type) {
             return Err(OAuthError::protocol("unsupported_grant_type", format!("{grant_type} is not supported.")));
         }
         let (client, secret) = self.authenticate_client(pool_id, req).await?;
         if grant_type == "client_credentials" {
             return self.machine_grant(&client, secret.as_deref(), req.get("scope")).await;
+        }
+        if grant_type == token_exchange::GRANT_TYPE {
+            return self.exchange_grant(&client.client_id, req).await;
         }
         if !client.oauth_enabled {
             return Err(OAuthError::protocol("unauthorized_client", "The client does not use OAuth."));
@@ -171,7 +185,42 @@ impl OAuth {
             M2mError::Internal(text) => internal(text),
         })?;
         let (access_token, expires_in) = (tokens.access_token, tokens.expires_in);
-        Ok(TokenResponse { access_token, id_token: None, refresh_token: None, token_type: "Bearer", expires_in })
+        Ok(TokenResponse {
+            access_token,
+            id_token: None,
+            refresh_token: None,
+            token_type: "Bearer",
+            expires_in,
+            issued_token_type: None,
+            scope: None,
+        })
+    }
+}
+
+impl OAuth {
+    /// Token exchange for a client already authenticated against this pool; exchange-only
+    /// ExplicitAuthFlows gate it, not the OAuth flows.
+    async fn exchange_grant(&self, client_id: &str, req: &TokenRequest) -> OAuthResult<TokenResponse> {
+        let (client, _) = self.idp.exchange_client(client_id, None).await.map_err(client_lookup)?;
+        let exchange = token_exchange::form_exchange(|name| req.get(name).map(String::from));
+        let issued = match exchange {
+            Ok(exchange) => self.exchange(&client, exchange).await,
+            Err(e) => Err(e),
+        };
+        let issued = issued.map_err(|e| match e {
+            ExchangeError::Idp(e) => internal(e),
+            other => OAuthError::protocol(other.code(), other.to_string()),
+        })?;
+        let (issued_token_type, token_type, scope) = token_exchange::issued_fields(&issued);
+        Ok(TokenResponse {
+            access_token: issued.token,
+            id_token: None,
+            refresh_token: None,
+            token_type,
+            expires_in: issued.expires_in,
+            issued_token_type: Some(issued_token_type),
+            scope: Some(scope),
+        })
     }
 }
 

@@ -28,6 +28,7 @@ pub mod remembered;
 mod scopes;
 pub mod sessions;
 pub mod signup;
+pub mod token_exchange;
 pub mod urls;
 mod user_sessions;
 pub mod userinfo;
