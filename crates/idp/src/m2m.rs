@@ -51,7 +51,12 @@ impl Idp {
     /// A machine token for `client_id`: the pool's version 3 PreTokenGeneration function may
     /// change `claims` (its claims and `scope`) first; then it is signed as
     /// [`Self::sign_access_token`] does. Returns the token and the claims it carries.
-    pub async fn issue_m2m_token(&self, pool_id: &str, client_id: &str, mut claims: Value) -> IdpResult<(String, Value)> {
+    pub async fn issue_m2m_token(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        mut claims: Value,
+    ) -> IdpResult<(String, Value)> {
         let pool = self.pool_with_keys(self.load_pool(pool_id).await?).await?;
         self.pre_token_generation_m2m(&pool, client_id, &mut claims).await?;
         let token = self.sign_with(&pool, &claims)?;
