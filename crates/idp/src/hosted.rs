@@ -295,9 +295,8 @@ impl Idp {
             Some(origin_jti) => Refresh::Start { origin_jti: origin_jti.clone() },
             None => Refresh::NewFamily,
         };
-        let result = self
-            .mint_tokens(pool, &client, &user, grant.auth_time, refresh, None, source, Some(&oauth))
-            .await?;
+        let result =
+            self.mint_tokens(pool, &client, &user, grant.auth_time, refresh, None, source, Some(&oauth)).await?;
         hosted_tokens(result)
     }
 
