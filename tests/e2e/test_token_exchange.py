@@ -178,6 +178,33 @@ def test_client_secret(setup):
                                     SubjectTokenType="ACCESS_TOKEN")
 
 
+@pytest.mark.parametrize("how", ["unsigned", "foreign keys"])
+def test_applications_without_the_admin_credentials_use_the_client_secret(setup, how):
+    """An application calls with its client's secret: unsigned, or signed with credentials
+    that are not the administrator's (an SDK signs with whatever it finds)."""
+    from helpers import make_client
+    app = make_client(setup.pool.env.url, unsigned=True) if how == "unsigned" else make_client(
+        setup.pool.env.url, key="AKIAOTHERAPPLICATION", secret="s" * 40)
+    backend = setup.backend
+    subject = setup.tokens["AccessToken"]
+    derived = app.get_derived_token(ClientId=backend["ClientId"], ClientSecret=backend["ClientSecret"],
+                                    SubjectToken=subject, SubjectTokenType="ACCESS_TOKEN")
+    assert setup.claims(derived["IssuedToken"])["sub"] == setup.claims(subject)["sub"]
+    with raises("NotAuthorizedException"):
+        app.get_derived_token(ClientId=backend["ClientId"], SubjectToken=subject, SubjectTokenType="ACCESS_TOKEN")
+    # GetClientToken likewise: Cognito does not evaluate IAM for it.
+    machine = setup.pool.add_client(secret=True, AllowedOAuthFlowsUserPoolClient=True,
+                                    AllowedOAuthFlows=["client_credentials"], AllowedOAuthScopes=[READ])
+    token = app.get_client_token(ClientId=machine["ClientId"], Secret=machine["ClientSecret"])
+    assert setup.claims(token["ClientAuthenticationResult"]["AccessToken"])["scope"] == READ
+    with raises("NotAuthorizedException"):
+        app.get_client_token(ClientId=machine["ClientId"], Secret="w" * 40)
+    # Other signed operations still need the administrator's signature.
+    with pytest.raises(Exception) as err:
+        app.describe_user_pool(UserPoolId=setup.pool.id)
+    assert "DescribeUserPool" in str(err.value) and "ResourceNotFound" not in str(err.value)
+
+
 def test_refused_subjects(setup, make_auth_pool):
     other = make_auth_pool()
     stranger = other.create_user()

@@ -28,6 +28,11 @@ const BODY_LIMIT: usize = 1024 * 1024;
 /// the JSON body: those two operations alone may send this much.
 const BRANDING_BODY_LIMIT: usize = 56 * 1024 * 1024;
 const BRANDING_OPERATIONS: [&str; 2] = ["CreateManagedLoginBranding", "UpdateManagedLoginBranding"];
+/// Operations the model signs that an app client may also call with its secret instead of
+/// the administrator's credentials (Cognito does not evaluate IAM for GetClientToken, and
+/// GetDerivedToken takes "IAM credentials, or the client's id and secret"): a request
+/// without a valid signature goes on, unauthenticated, for the operation to judge.
+const CLIENT_SECRET_OPERATIONS: [&str; 2] = ["GetClientToken", "GetDerivedToken"];
 const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
 
@@ -214,9 +219,15 @@ async fn serve(
     let (op, model_op) = Op::from_name(name)
         .zip(Model::idp().operation(name))
         .ok_or_else(|| ApiError::new("UnknownOperationException", ""))?;
-    if !model_op.public {
-        auth::check(&state.admin_keys, state.clock.as_ref(), "cognito-idp", uri, headers, &body)?;
-    }
+    let signed = || auth::check(&state.admin_keys, state.clock.as_ref(), "cognito-idp", uri, headers, &body);
+    let iam_authenticated = if model_op.public {
+        false
+    } else if CLIENT_SECRET_OPERATIONS.contains(&name) {
+        signed().is_ok()
+    } else {
+        signed()?;
+        true
+    };
     let mut value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {
@@ -224,7 +235,7 @@ async fn serve(
             .map_err(|e| ApiError::new("SerializationException", format!("Malformed JSON: {e}")))?
     };
     validate_input(Model::idp(), model_op, &mut value)?;
-    let caller = caller(headers, &value);
+    let caller = Caller { iam_authenticated, ..caller(headers, &value) };
     let services = dispatch::Services { idp: &state.idp, oauth: &state.oauth };
     cognate_idp::with_caller(caller, dispatch::idp(services, op, value)).await
 }
@@ -245,5 +256,6 @@ fn caller(headers: &HeaderMap, body: &serde_json::Value) -> Caller {
         sdk_version: Caller::sdk_from_user_agent(agent),
         client_id: body.get("ClientId").and_then(serde_json::Value::as_str).map(String::from),
         client_metadata,
+        iam_authenticated: false,
     }
 }

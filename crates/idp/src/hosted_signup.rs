@@ -79,6 +79,7 @@ pub async fn as_client<F: Future>(client_id: &str, f: F) -> F::Output {
         sdk_version: "aws-sdk-unknown-unknown".into(),
         client_id: Some(client_id.to_owned()),
         client_metadata: Default::default(),
+        iam_authenticated: false,
     };
     with_caller(caller, f).await
 }

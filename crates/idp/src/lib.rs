@@ -43,7 +43,7 @@ pub use error::IdpError;
 pub use messages::{LogMessenger, Medium, Message, Messenger};
 pub use tokens::TokenOwner;
 pub use triggers::targets as trigger_targets;
-pub use triggers::{Caller, InvokeError, InvokeMode, Invoker, NoInvoker, with_caller};
+pub use triggers::{Caller, InvokeError, InvokeMode, Invoker, NoInvoker, iam_authenticated, with_caller};
 pub use users::BulkUser;
 
 use cognate_core::Clock;

@@ -327,15 +327,18 @@ impl OAuth {
         Ok(Exchanged { token, kind, expires_in: validity, scopes: scopes.to_vec() })
     }
 
-    /// GetDerivedToken. The API layer verified the caller's SigV4 signature before this runs
-    /// (the operation is not public in the model), so the caller holds IAM credentials and,
-    /// as Cognito documents, needs no ClientSecret; a secret that is given must still be one
-    /// of the client's (checked in constant time), so a wrong one is never silently ignored.
+    /// GetDerivedToken. As Cognito documents, the caller holds IAM credentials (the API layer
+    /// verified the administrator's SigV4 signature) or presents the client's id and, if the
+    /// client has one, its secret. A secret that is given must be one of the client's
+    /// (checked in constant time), so a wrong one is never silently ignored.
     pub async fn get_derived_token(&self, req: GetDerivedTokenRequest) -> IdpResult<GetDerivedTokenResponse> {
         let client_id = req.client_id.clone().unwrap_or_default();
         let secret = req.client_secret.as_deref().filter(|s| !s.is_empty());
         let (client, secret_ok) = self.idp.exchange_client(&client_id, secret).await?;
-        if secret.is_some() && !secret_ok {
+        // The administrator's signature stands for the client's secret; without it, a client
+        // that has a secret must present it.
+        let needs_secret = client.has_secret && !cognate_idp::iam_authenticated();
+        if (secret.is_some() || needs_secret) && !secret_ok {
             return Err(IdpError::NotAuthorized(format!("Unable to verify secret for client {client_id}")));
         }
         let exchange = api_exchange(req).map_err(ExchangeError::into_idp)?;

@@ -98,6 +98,7 @@ fn token_caller(req: &TokenRequest) -> cognate_idp::Caller {
         sdk_version: "aws-sdk-unknown-unknown".into(),
         client_id: client_id.map(String::from),
         client_metadata,
+        iam_authenticated: false,
     }
 }
 

@@ -10,6 +10,9 @@ pub struct Caller {
     pub sdk_version: String,
     pub client_id: Option<String>,
     pub client_metadata: BTreeMap<String, String>,
+    /// The request carried a valid SigV4 signature of the administrator's credentials (the
+    /// operations that accept a client secret instead need none).
+    pub iam_authenticated: bool,
 }
 
 impl Caller {
@@ -35,6 +38,11 @@ tokio::task_local! {
 /// Runs `f` with `caller` as the current request's caller.
 pub async fn with_caller<F: Future>(caller: Caller, f: F) -> F::Output {
     CALLER.scope(caller, f).await
+}
+
+/// Whether the current request was signed with the administrator's credentials.
+pub fn iam_authenticated() -> bool {
+    CALLER.try_with(|c| c.iam_authenticated).unwrap_or(false)
 }
 
 pub(crate) fn current() -> Caller {

@@ -13,7 +13,7 @@ pub(crate) mod migration;
 pub mod targets;
 pub(crate) mod token_generation;
 
-pub use caller::{Caller, with_caller};
+pub use caller::{Caller, iam_authenticated, with_caller};
 
 use crate::pools::Pool;
 use crate::user_record::User;
