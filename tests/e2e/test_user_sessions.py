@@ -230,3 +230,34 @@ def test_linked_revocation_of_a_token_session_ends_its_sso_session(auth_pool):
         auth_pool.refresh(hosted["refresh_token"], client=client)
     assert not silent_sign_in(browser)
     assert admin_sessions(auth_pool, username) == []
+
+
+def test_max_per_user_revokes_the_oldest_sessions(auth_pool):
+    idp = auth_pool.idp
+    username = auth_pool.create_user()
+    # Sessions started before tracking count too once it is on.
+    before = auth_pool.login(username)
+    idp.set_user_pool_session_configuration(UserPoolId=auth_pool.id, UserSessionTracking="ENABLED",
+                                            TokenSession={"MaxPerUser": 2})
+    second, third = auth_pool.login(username), auth_pool.login(username)
+    with raises("NotAuthorizedException"):
+        auth_pool.refresh(before["RefreshToken"])
+    assert len(admin_sessions(auth_pool, username)) == 2
+    fourth = auth_pool.login(username)
+    with raises("NotAuthorizedException"):
+        auth_pool.refresh(second["RefreshToken"])
+    for kept in (third, fourth):
+        assert auth_pool.refresh(kept["RefreshToken"])["AccessToken"]
+    # A refresh is not a new session, and a lowered cap applies at the next sign-in.
+    assert len(admin_sessions(auth_pool, username)) == 2
+    idp.set_user_pool_session_configuration(UserPoolId=auth_pool.id, UserSessionTracking="ENABLED",
+                                            TokenSession={"MaxPerUser": 1})
+    assert len(admin_sessions(auth_pool, username)) == 2
+    last = auth_pool.login(username)
+    assert [s["IsCurrentSession"] for s in sessions(auth_pool, last["AccessToken"])] == [True]
+    # Without tracking there is no cap.
+    idp.set_user_pool_session_configuration(UserPoolId=auth_pool.id, UserSessionTracking="DISABLED",
+                                            TokenSession={"MaxPerUser": 1})
+    again = auth_pool.login(username)
+    assert auth_pool.refresh(last["RefreshToken"])["AccessToken"]
+    assert auth_pool.refresh(again["RefreshToken"])["AccessToken"]

@@ -33,6 +33,7 @@ mod sessions;
 mod signing_keys;
 mod signup;
 mod srp_auth;
+mod token_sessions;
 mod tokens;
 mod triggers;
 mod user_filter;
@@ -41,6 +42,7 @@ mod users;
 
 pub use error::IdpError;
 pub use messages::{LogMessenger, Medium, Message, Messenger};
+pub use token_sessions::TokenSessionLimit;
 pub use tokens::TokenOwner;
 pub use triggers::targets as trigger_targets;
 pub use triggers::{Caller, InvokeError, InvokeMode, Invoker, NoInvoker, iam_authenticated, with_caller};
@@ -79,6 +81,7 @@ pub struct Idp {
     pools: Arc<caches::PoolCache>,
     verified: Arc<caches::VerifiedTokens>,
     dummy_hash: Arc<tokio::sync::OnceCell<String>>,
+    session_limit: Option<Arc<dyn token_sessions::TokenSessionLimit>>,
 }
 
 impl Idp {
@@ -103,6 +106,7 @@ impl Idp {
             pools: Default::default(),
             verified: Default::default(),
             dummy_hash: Default::default(),
+            session_limit: None,
         }
     }
 

@@ -249,6 +249,9 @@ impl Idp {
             data: serde_json::to_string(&data).map_err(internal)?,
         };
         self.store.insert_refresh_token(family.as_ref(), &record).await?;
+        if new_family {
+            self.cap_token_sessions(&pool.record.id, &user.record.sub, origin_jti).await?;
+        }
         Ok(token)
     }
 

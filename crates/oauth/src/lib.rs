@@ -15,6 +15,7 @@ mod session_config;
 mod settings;
 
 pub use branding::Branding;
+pub use session_config::TokenSessionCap;
 pub use settings::OAuthSettings;
 
 pub mod authorize;

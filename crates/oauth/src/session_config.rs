@@ -1,13 +1,17 @@
 //! Session configuration, stored for the hosted-UI sessions to read: per pool, whether
 //! server-side session tracking is on and how many token sessions a user may hold; per app
 //! client, how long an SSO session is reused silently. Defaults are the model's.
+//! [`TokenSessionCap`] hands the per-user cap to the user-pool domain, which applies it when a
+//! sign-in starts a token session.
 
 use crate::OAuth;
 use crate::settings::{internal, invalid};
-use cognate_idp::IdpResult;
-use cognate_store::PoolDocRecord;
+use async_trait::async_trait;
+use cognate_idp::{IdpResult, TokenSessionLimit};
+use cognate_store::{PoolDocRecord, Store};
 use cognate_wire::idp::types::*;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 const KIND: &str = "session";
 /// The pool-wide document's name (client documents are named by client id).
@@ -45,12 +49,40 @@ fn tracking_name(on: bool) -> String {
     if on { "ENABLED" } else { "DISABLED" }.into()
 }
 
+async fn read_doc<T: for<'de> Deserialize<'de> + Default>(
+    store: &dyn Store,
+    pool_id: &str,
+    name: &str,
+) -> IdpResult<T> {
+    match store.get_pool_doc(pool_id, KIND, name).await? {
+        Some(d) => serde_json::from_str(&d.doc).map_err(internal),
+        None => Ok(T::default()),
+    }
+}
+
+/// The pools' TokenSession.MaxPerUser, for the user-pool domain (`Idp::with_token_session_limit`):
+/// a cap only while the pool tracks sessions.
+pub struct TokenSessionCap {
+    store: Arc<dyn Store>,
+}
+
+impl TokenSessionCap {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        TokenSessionCap { store }
+    }
+}
+
+#[async_trait]
+impl TokenSessionLimit for TokenSessionCap {
+    async fn max_token_sessions(&self, pool_id: &str) -> IdpResult<Option<i64>> {
+        let c: PoolSessionConfig = read_doc(self.store.as_ref(), pool_id, POOL).await?;
+        Ok(c.tracking.then_some(c.max_per_user))
+    }
+}
+
 impl OAuth {
     async fn read_doc<T: for<'de> Deserialize<'de> + Default>(&self, pool_id: &str, name: &str) -> IdpResult<T> {
-        match self.store.get_pool_doc(pool_id, KIND, name).await? {
-            Some(d) => serde_json::from_str(&d.doc).map_err(internal),
-            None => Ok(T::default()),
-        }
+        read_doc(self.store.as_ref(), pool_id, name).await
     }
 
     async fn write_doc<T: Serialize>(&self, pool_id: &str, name: &str, value: &T) -> IdpResult<()> {

@@ -95,7 +95,8 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
         sender_key,
         trigger_allow: config.trigger_allow.clone(),
     };
-    let idp = Idp::new(store.clone(), clock.clone(), hasher, master_key.clone(), messenger, invoker, settings);
+    let idp = Idp::new(store.clone(), clock.clone(), hasher, master_key.clone(), messenger, invoker, settings)
+        .with_token_session_limit(Arc::new(cognate_oauth::TokenSessionCap::new(store.clone())));
     let oauth_settings =
         cognate_oauth::OAuthSettings { hosted_ui_domain_suffix: config.hosted_ui_domain_suffix.clone() };
     let oauth = cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key).with_settings(oauth_settings);
