@@ -361,6 +361,36 @@ def test_code_reuse_revokes_the_first_tokens(idp, pool, meta):
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
+def test_a_code_presented_twice_at_once_leaves_no_live_tokens(idp, pool, meta):
+    """Two exchanges of one code racing: at most one is answered with tokens, and those are
+    revoked, whichever order the two writes land in."""
+    from concurrent.futures import ThreadPoolExecutor
+    client_id, _ = new_client(idp, pool)
+    for _ in range(3):
+        verifier = generate_token(48)
+        code = signed_in_code(idp, pool, meta, client_id, verifier)
+        with ThreadPoolExecutor(2) as ex:
+            answers = list(ex.map(lambda _: redeem(meta, client_id, code, verifier), range(2)))
+        assert sorted(r.status_code for r in answers) in ([200, 400], [400, 400]), [r.text for r in answers]
+        for r in answers:
+            if r.status_code == 400:
+                assert r.json() == {"error": "invalid_grant"}
+                continue
+            refreshed = requests.post(meta["token_endpoint"], data={
+                "grant_type": "refresh_token", "client_id": client_id,
+                "refresh_token": r.json()["refresh_token"]}, timeout=10)
+            assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+
+
+def test_a_refused_exchange_spends_the_code(idp, pool, meta):
+    client_id, _ = new_client(idp, pool)
+    verifier = generate_token(48)
+    code = signed_in_code(idp, pool, meta, client_id, verifier)
+    assert redeem(meta, client_id, code, "wrong-" + "v" * 43).status_code == 400
+    r = redeem(meta, client_id, code, verifier)
+    assert r.status_code == 400 and r.json() == {"error": "invalid_grant"}
+
+
 @pytest.mark.parametrize("verifier", ["wrong-" + "v" * 43, None])
 def test_pkce_refusals(idp, pool, meta, verifier):
     client_id, _ = new_client(idp, pool)

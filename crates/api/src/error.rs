@@ -56,6 +56,7 @@ impl From<IdpError> for ApiError {
             IdpError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
             IdpError::InvalidPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             IdpError::ConcurrentModification => "ConcurrentModificationException",
+            IdpError::GrantRedeemed => "NotAuthorizedException",
             IdpError::CodeMismatch => "CodeMismatchException",
             IdpError::ExpiredCode | IdpError::TotpCodeReused => "ExpiredCodeException",
             IdpError::TooManyFailedAttempts => "TooManyFailedAttemptsException",

@@ -89,6 +89,10 @@ pub enum IdpError {
     InvalidPoolConfiguration(String),
     #[error("The resource was modified concurrently; retry the request.")]
     ConcurrentModification,
+    /// The authorization code a grant redeems was redeemed already (by a replay racing this
+    /// one); nothing was stored. Only the authorization server meets it.
+    #[error("The authorization code was redeemed already.")]
+    GrantRedeemed,
     /// A failure that is not the caller's fault; the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),

@@ -112,8 +112,19 @@ pub struct HostedGrant {
     pub auth_time: i64,
     /// The hosted-UI (SSO) session the grant came through, by its session id.
     pub sso_session: Option<String>,
-    /// The id the new refresh-token family takes, when the caller chose it (else a new one).
-    pub origin_jti: Option<String>,
+    /// The authorization code the grant redeems, if it comes from one (the family is then
+    /// stored only if the code is still unredeemed).
+    pub redeem: Option<Redemption>,
+}
+
+/// An authorization code being redeemed: the new family's id, chosen beforehand; the code's
+/// session key, taken in the same write that stores the family; and the marker left in its
+/// place, which names the family for a replay to revoke.
+#[derive(Debug, Clone)]
+pub struct Redemption {
+    pub origin_jti: String,
+    pub code_key: String,
+    pub marker: SessionRecord,
 }
 
 /// A token response; `origin_jti` names the refresh-token family the grant started.
@@ -291,8 +302,8 @@ impl Idp {
         let sso_session = grant.sso_session.clone();
         let oauth = OAuthGrant { scopes: grant.scopes.clone(), nonce: grant.nonce.clone(), sso_session };
         let source = TokenSource::HostedAuth;
-        let refresh = match &grant.origin_jti {
-            Some(origin_jti) => Refresh::Start { origin_jti: origin_jti.clone() },
+        let refresh = match &grant.redeem {
+            Some(r) => Refresh::Redeem(r.clone()),
             None => Refresh::NewFamily,
         };
         let result =

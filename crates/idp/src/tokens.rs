@@ -2,6 +2,7 @@
 //! refresh tokens stored only as digests, and the checks every access-token operation makes.
 
 use crate::client_auth::AppClient;
+use crate::hosted::Redemption;
 use crate::pools::Pool;
 use crate::signing_keys::KeyUse;
 use crate::triggers::token_generation::TokenSource;
@@ -21,9 +22,9 @@ pub(crate) const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 pub(crate) enum Refresh {
     /// A sign-in: a new family and a new refresh token.
     NewFamily,
-    /// As `NewFamily`, with the family's id chosen beforehand (a redeemed authorization code
-    /// remembers it before the tokens exist).
-    Start { origin_jti: String },
+    /// As `NewFamily` for an authorization code: the family's id chosen beforehand, and the
+    /// family stored only if the code is still unredeemed, redeeming it in the same write.
+    Redeem(Redemption),
     /// A refresh without rotation: same family, no new refresh token.
     Reuse { origin_jti: String },
     /// A refresh with rotation: same family, a new refresh token.
@@ -38,6 +39,8 @@ struct Grant<'a> {
     device_key: Option<&'a str>,
     scopes: Option<&'a [String]>,
     sso_session: Option<&'a str>,
+    /// The authorization code the new family redeems.
+    redeem: Option<&'a Redemption>,
 }
 
 /// What an OAuth 2.0 grant (the hosted UI, `/oauth2/token`) adds to a token response: the
@@ -167,15 +170,20 @@ impl Idp {
         let now = now_ms / 1000;
         let (origin_jti, new_family) = match &refresh {
             Refresh::NewFamily => (cognate_crypto::random::uuid_v4(), true),
-            Refresh::Start { origin_jti } => (origin_jti.clone(), true),
+            Refresh::Redeem(r) => (r.origin_jti.clone(), true),
             Refresh::Reuse { origin_jti } | Refresh::Rotate { origin_jti } => (origin_jti.clone(), false),
         };
-        let refresh_token = match refresh {
+        let refresh_token = match &refresh {
             Refresh::Reuse { .. } => None,
             _ => {
                 let scopes = oauth.map(|o| o.scopes.as_slice());
                 let sso_session = oauth.and_then(|o| o.sso_session.as_deref());
-                let grant = Grant { origin_jti: &origin_jti, auth_time, new_family, device_key, scopes, sso_session };
+                let redeem = match &refresh {
+                    Refresh::Redeem(r) => Some(r),
+                    _ => None,
+                };
+                let grant =
+                    Grant { origin_jti: &origin_jti, auth_time, new_family, device_key, scopes, sso_session, redeem };
                 Some(self.new_refresh_token(&pool, client, user, grant).await?)
             }
         };
@@ -218,7 +226,7 @@ impl Idp {
         user: &User,
         grant: Grant<'_>,
     ) -> IdpResult<String> {
-        let Grant { origin_jti, auth_time, new_family, device_key, scopes, sso_session } = grant;
+        let Grant { origin_jti, auth_time, new_family, device_key, scopes, sso_session, redeem } = grant;
         let now = self.now_ms();
         let expires_ms = now + client.refresh_validity_s() * 1000;
         let family = new_family.then(|| TokenFamily {
@@ -248,7 +256,14 @@ impl Idp {
             replaced_ms: None,
             data: serde_json::to_string(&data).map_err(internal)?,
         };
-        self.store.insert_refresh_token(family.as_ref(), &record).await?;
+        match (redeem, &family) {
+            (Some(r), Some(family)) => {
+                if !self.store.insert_family_redeeming(family, &record, &r.code_key, &r.marker).await? {
+                    return Err(IdpError::GrantRedeemed);
+                }
+            }
+            _ => self.store.insert_refresh_token(family.as_ref(), &record).await?,
+        }
         if new_family {
             self.cap_token_sessions(&pool.record.id, &user.record.sub, origin_jti).await?;
         }

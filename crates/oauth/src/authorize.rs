@@ -148,7 +148,7 @@ impl OAuth {
             nonce: req.nonce.clone(),
             auth_time: session.auth_time,
             sso_session: Some(session.sso_session.clone()),
-            origin_jti: None,
+            redeem: None,
         };
         let tokens = self.idp.issue_hosted_tokens(&grant).await.map_err(crate::grants::grant_error)?;
         let expires = tokens.expires_in.to_string();

@@ -1,8 +1,10 @@
 //! Authorization codes: random, single use, five minutes, stored only as a digest with
 //! everything they are bound to (client, redirect URI, PKCE challenge, nonce, scopes, user,
-//! sign-in time), so any node can redeem them. Redeeming a code leaves, in the same write, a
-//! marker naming the token family its tokens start: presenting it again revokes that family
-//! (RFC 6749 §4.1.2), since a second presentation means someone else holds the code.
+//! sign-in time), so any node can redeem them. One durable write redeems a code: it takes
+//! the code, stores its tokens' family and leaves a marker naming that family, so presenting
+//! the code again revokes the family (RFC 6749 §4.1.2), since a second presentation means
+//! someone else holds the code. Of two presentations racing, one write wins and the other
+//! revokes what it stored.
 
 use crate::OAuth;
 use crate::authorize::AuthRequest;
@@ -10,6 +12,7 @@ use crate::error::{OAuthError, OAuthResult, internal, store};
 use crate::sessions::LiveSession;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use cognate_idp::hosted::Redemption;
 use cognate_store::SessionRecord;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +40,10 @@ pub(crate) struct CodeData {
 #[derive(Serialize, Deserialize)]
 struct Used {
     origin_jti: String,
+}
+
+fn invalid_code() -> OAuthError {
+    OAuthError::invalid_grant("The authorization code is invalid or has expired.")
 }
 
 fn code_digest(code: &str) -> String {
@@ -70,11 +77,28 @@ impl OAuth {
         Ok(code)
     }
 
-    /// Takes the code (it can be taken once) and, in the same write, leaves the marker naming
-    /// the token family its tokens will start (returned with the code's data); a code
-    /// redeemed before revokes what it issued.
-    pub(crate) async fn redeem_code(&self, pool_id: &str, code: &str) -> OAuthResult<(CodeData, String)> {
-        let invalid = || OAuthError::invalid_grant("The authorization code is invalid or has expired.");
+    /// The code's grant, read without redeeming it (its tokens' write redeems it, see
+    /// [`Self::redemption`]); a code redeemed before revokes what it issued.
+    pub(crate) async fn peek_code(&self, pool_id: &str, code: &str) -> OAuthResult<CodeData> {
+        let Some(record) = self.store.get_session(&code_digest(code)).await.map_err(store)? else {
+            self.replayed(code).await?;
+            return Err(invalid_code());
+        };
+        if record.expires_ms <= self.clock.now().millis() || record.pool_id != pool_id {
+            return Err(invalid_code());
+        }
+        serde_json::from_str(&record.data).map_err(internal)
+    }
+
+    /// Spends a code whose grant was refused (wrong client, redirect URI or verifier): it is
+    /// single-use whatever the outcome.
+    pub(crate) async fn spend_code(&self, code: &str) -> OAuthResult<()> {
+        self.store.take_session(&code_digest(code)).await.map_err(store).map(drop)
+    }
+
+    /// What redeeming the code takes: the new family's id and the marker naming it, which the
+    /// write that stores the tokens leaves in the code's place.
+    pub(crate) fn redemption(&self, pool_id: &str, code: &str) -> OAuthResult<Redemption> {
         let origin_jti = cognate_crypto::random::uuid_v4();
         let used = Used { origin_jti: origin_jti.clone() };
         let marker = SessionRecord {
@@ -83,14 +107,16 @@ impl OAuth {
             expires_ms: self.clock.now().millis() + USED_MS,
             data: serde_json::to_string(&used).map_err(internal)?,
         };
-        let Some(record) = self.store.take_session_leaving(&code_digest(code), &marker).await.map_err(store)? else {
-            self.replayed(code).await?;
-            return Err(invalid());
-        };
-        if record.expires_ms <= self.clock.now().millis() || record.pool_id != pool_id {
-            return Err(invalid());
+        Ok(Redemption { origin_jti, code_key: code_digest(code), marker })
+    }
+
+    /// A redemption lost to a concurrent one (the code was presented twice at once): what
+    /// the other issued is revoked, as for any replay.
+    pub(crate) async fn lost_redemption(&self, code: &str) -> OAuthError {
+        match self.replayed(code).await {
+            Ok(()) => invalid_code(),
+            Err(e) => e,
         }
-        Ok((serde_json::from_str(&record.data).map_err(internal)?, origin_jti))
     }
 
     async fn replayed(&self, code: &str) -> OAuthResult<()> {
@@ -100,17 +126,5 @@ impl OAuth {
             self.idp.revoke_grant(&used.origin_jti).await.map_err(internal)?;
         }
         Ok(())
-    }
-
-    /// After the tokens of a redemption exist: if the code was presented again while they were
-    /// being issued, that replay took the marker before their family existed and revoked
-    /// nothing, so the family is revoked here and the exchange refused.
-    pub(crate) async fn confirm_redemption(&self, code: &str, origin_jti: &str) -> OAuthResult<()> {
-        if self.store.get_session(&used_digest(code)).await.map_err(store)?.is_some() {
-            return Ok(());
-        }
-        tracing::warn!("an authorization code was presented twice while it was redeemed; revoking its tokens");
-        self.idp.revoke_grant(origin_jti).await.map_err(internal)?;
-        Err(OAuthError::invalid_grant("The authorization code is invalid or has expired."))
     }
 }

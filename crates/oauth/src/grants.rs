@@ -140,18 +140,10 @@ impl OAuth {
         let code = req.get("code").ok_or_else(|| OAuthError::invalid_request("code is missing."))?;
         let redirect_uri =
             req.get("redirect_uri").ok_or_else(|| OAuthError::invalid_request("redirect_uri is missing."))?;
-        let (data, origin_jti) = self.redeem_code(pool_id, code).await?;
-        if data.client_id != client.client_id || data.redirect_uri != redirect_uri {
-            return Err(OAuthError::invalid_grant(
-                "The authorization code was not issued to this client and redirect_uri.",
-            ));
-        }
-        if let Some(challenge) = &data.challenge {
-            let verifier =
-                req.get("code_verifier").ok_or_else(|| OAuthError::invalid_grant("code_verifier is missing."))?;
-            if !pkce_matches(challenge, verifier) {
-                return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge."));
-            }
+        let data = self.peek_code(pool_id, code).await?;
+        if let Err(e) = check_code(&data, client, redirect_uri, req.get("code_verifier")) {
+            self.spend_code(code).await?;
+            return Err(e);
         }
         let grant = HostedGrant {
             client_id: data.client_id,
@@ -160,11 +152,13 @@ impl OAuth {
             nonce: data.nonce,
             auth_time: data.auth_time,
             sso_session: data.sso_session,
-            origin_jti: Some(origin_jti),
+            redeem: Some(self.redemption(pool_id, code)?),
         };
-        let tokens = self.idp.issue_hosted_tokens(&grant).await.map_err(grant_error)?;
-        self.confirm_redemption(code, &tokens.origin_jti).await?;
-        Ok(tokens.into())
+        match self.idp.issue_hosted_tokens(&grant).await {
+            Ok(tokens) => Ok(tokens.into()),
+            Err(IdpError::GrantRedeemed) => Err(self.lost_redemption(code).await),
+            Err(e) => Err(grant_error(e)),
+        }
     }
 }
 
@@ -222,6 +216,28 @@ impl OAuth {
             scope: Some(scope),
         })
     }
+}
+
+/// The code was issued to this client and redirect URI, and the verifier matches its PKCE
+/// challenge.
+fn check_code(
+    data: &crate::codes::CodeData,
+    client: &HostedClient,
+    redirect_uri: &str,
+    verifier: Option<&str>,
+) -> OAuthResult<()> {
+    if data.client_id != client.client_id || data.redirect_uri != redirect_uri {
+        return Err(OAuthError::invalid_grant(
+            "The authorization code was not issued to this client and redirect_uri.",
+        ));
+    }
+    if let Some(challenge) = &data.challenge {
+        let verifier = verifier.ok_or_else(|| OAuthError::invalid_grant("code_verifier is missing."))?;
+        if !pkce_matches(challenge, verifier) {
+            return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge."));
+        }
+    }
+    Ok(())
 }
 
 /// RFC 7636 S256: `BASE64URL(SHA256(verifier)) == challenge`, compared in constant time.

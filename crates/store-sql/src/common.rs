@@ -692,6 +692,34 @@ macro_rules! sql_store {
                 tx.commit().await.map_err(backend)
             }
 
+            async fn insert_family_redeeming(
+                &self,
+                f: &TokenFamily,
+                t: &RefreshTokenRecord,
+                take: &str,
+                m: &SessionRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                let taken = sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1")
+                    .bind(take).execute(&mut *tx).await.map_err(backend)?.rows_affected();
+                if taken == 0 {
+                    tx.rollback().await.map_err(backend)?;
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO auth_sessions (id_hash, pool_id, expires_ms, data) VALUES ($1, $2, $3, $4)")
+                    .bind(&m.id_hash).bind(&m.pool_id).bind(m.expires_ms).bind(&m.data)
+                    .execute(&mut *tx).await.map_err(map_err!("session"))?;
+                sqlx::query(FAMILY_INSERT_SQL)
+                    .bind(&f.origin_jti).bind(&f.pool_id).bind(&f.client_id).bind(&f.sub).bind(f.revoked).bind(f.expires_ms)
+                    .bind(f.created_ms).bind(&f.sso_session)
+                    .execute(&mut *tx).await.map_err(map_err!("family"))?;
+                sqlx::query("INSERT INTO refresh_tokens (token_hash, origin_jti, pool_id, created_ms, expires_ms, replaced_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&t.token_hash).bind(&t.origin_jti).bind(&t.pool_id).bind(t.created_ms).bind(t.expires_ms).bind(t.replaced_ms).bind(&t.data)
+                    .execute(&mut *tx).await.map_err(map_err!("refresh_token"))?;
+                tx.commit().await.map_err(backend)?;
+                Ok(true)
+            }
+
             async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
                 point_read!(
                     self,
@@ -739,20 +767,6 @@ macro_rules! sql_store {
                 let row = sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1 RETURNING *")
                     .bind(id_hash).fetch_optional(self.writer()).await.map_err(backend)?;
                 row.as_ref().map(session_row).transpose().map_err(backend)
-            }
-
-            async fn take_session_leaving(&self, id_hash: &str, m: &SessionRecord) -> StoreResult<Option<SessionRecord>> {
-                let mut tx = self.writer().begin().await.map_err(backend)?;
-                let row = sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1 RETURNING *")
-                    .bind(id_hash).fetch_optional(&mut *tx).await.map_err(backend)?;
-                let taken = row.as_ref().map(session_row).transpose().map_err(backend)?;
-                if taken.is_some() {
-                    sqlx::query("INSERT INTO auth_sessions (id_hash, pool_id, expires_ms, data) VALUES ($1, $2, $3, $4)")
-                        .bind(&m.id_hash).bind(&m.pool_id).bind(m.expires_ms).bind(&m.data)
-                        .execute(&mut *tx).await.map_err(map_err!("session"))?;
-                }
-                tx.commit().await.map_err(backend)?;
-                Ok(taken)
             }
 
             async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {

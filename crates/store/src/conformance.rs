@@ -385,14 +385,40 @@ async fn sessions_are_single_use(s: &dyn Store, p: String) -> Result<(), String>
     ensure!(s.take_session(&session.id_hash).await.map_err(err)? == Some(session.clone()));
     ensure!(s.take_session(&session.id_hash).await.map_err(err)?.is_none());
     ensure!(s.get_session(&session.id_hash).await.map_err(err)?.is_none());
-    // Taking with a marker: the marker is stored only by the one take that found the session.
+    // Redeeming (an authorization code): the family, its token and the marker are stored
+    // only by the one redemption that finds the session, and then all together.
+    let pool_id = format!("{p}_r");
+    let family = |n: &str| TokenFamily {
+        origin_jti: format!("{p}-r{n}"),
+        pool_id: pool_id.clone(),
+        client_id: "c".into(),
+        sub: "s".into(),
+        revoked: false,
+        expires_ms: 10,
+        created_ms: 1,
+        sso_session: None,
+    };
+    let token = |n: &str| RefreshTokenRecord {
+        token_hash: format!("{p}-rh{n}"),
+        origin_jti: format!("{p}-r{n}"),
+        pool_id: pool_id.clone(),
+        created_ms: 1,
+        expires_ms: 100,
+        replaced_ms: None,
+        data: "{}".into(),
+    };
     let marker = SessionRecord { id_hash: format!("{p}-m"), data: "{\"m\":1}".into(), ..session.clone() };
     s.insert_session(&session).await.map_err(err)?;
-    ensure!(s.take_session_leaving(&session.id_hash, &marker).await.map_err(err)? == Some(session.clone()));
+    ensure!(s.insert_family_redeeming(&family("1"), &token("1"), &session.id_hash, &marker).await.map_err(err)?);
+    ensure!(s.get_session(&session.id_hash).await.map_err(err)?.is_none());
     ensure!(s.get_session(&marker.id_hash).await.map_err(err)? == Some(marker.clone()));
-    ensure!(s.take_session(&marker.id_hash).await.map_err(err)?.is_some());
-    ensure!(s.take_session_leaving(&session.id_hash, &marker).await.map_err(err)?.is_none());
-    ensure!(s.get_session(&marker.id_hash).await.map_err(err)?.is_none());
+    ensure!(s.get_family(&family("1").origin_jti).await.map_err(err)? == Some(family("1")));
+    ensure!(s.get_refresh_token(&token("1").token_hash).await.map_err(err)? == Some(token("1")));
+    let other = SessionRecord { id_hash: format!("{p}-m2"), ..marker.clone() };
+    ensure!(!s.insert_family_redeeming(&family("2"), &token("2"), &session.id_hash, &other).await.map_err(err)?);
+    ensure!(s.get_family(&family("2").origin_jti).await.map_err(err)?.is_none());
+    ensure!(s.get_refresh_token(&token("2").token_hash).await.map_err(err)?.is_none());
+    ensure!(s.get_session(&other.id_hash).await.map_err(err)?.is_none());
     Ok(())
 }
 

@@ -122,6 +122,17 @@ pub trait TokenStore: Send + Sync {
     /// Stores a refresh token, and its new family when given, in one transaction (a sign-in
     /// costs one durable commit, not two).
     async fn insert_refresh_token(&self, family: Option<&TokenFamily>, token: &RefreshTokenRecord) -> StoreResult<()>;
+    /// Stores a new family and its first refresh token only if the session `take` (an
+    /// authorization code) is still there, taking it and storing `marker` (what the code
+    /// started) in the same transaction: one durable write redeems the code, remembers the
+    /// redemption and keeps the tokens. `false`, and nothing written, when it was taken already.
+    async fn insert_family_redeeming(
+        &self,
+        family: &TokenFamily,
+        token: &RefreshTokenRecord,
+        take: &str,
+        marker: &SessionRecord,
+    ) -> StoreResult<bool>;
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
     /// Marks a token superseded by rotation at `at_ms`, unless it already was.
     async fn mark_refresh_replaced(&self, token_hash: &str, at_ms: i64) -> StoreResult<()>;
@@ -146,10 +157,6 @@ pub trait SessionStore: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// Removes and returns the session: a session can be taken once.
     async fn take_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
-    /// Takes the session `id_hash` as [`Self::take_session`] does and, when it was there,
-    /// stores `marker` in the same transaction (one durable write: an authorization code
-    /// is redeemed and its redemption remembered together, or neither).
-    async fn take_session_leaving(&self, id_hash: &str, marker: &SessionRecord) -> StoreResult<Option<SessionRecord>>;
     /// Reads the session without removing it (a session that lives across requests, such as
     /// the hosted UI's).
     async fn get_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
