@@ -32,8 +32,6 @@ from helpers import (
 NEW_OPERATIONS = {
     "AdminDeleteSoftwareToken": {"UserPoolId": "POOL", "Username": "nobody"},
     "AdminGetUserAuthFactors": {"UserPoolId": "POOL", "Username": "nobody"},
-    "AdminListUserSessions": {"UserPoolId": "POOL", "Username": "nobody"},
-    "AdminRevokeUserSession": {"UserPoolId": "POOL", "Username": "nobody", "SessionId": "tkn" + "a" * 25},
     "CreateUserPoolReplica": {"UserPoolId": "POOL", "RegionName": "eu-west-1"},
     "DeleteUserPoolReplica": {"UserPoolId": "POOL", "RegionName": "eu-west-1"},
     "ListUserPoolReplicas": {"UserPoolId": "POOL"},
