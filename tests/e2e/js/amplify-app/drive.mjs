@@ -46,8 +46,14 @@ try {
 	]);
 	steps.push({ name: 'returned', url: page.url() });
 	await appState('app-signed-in');
+	// The page is already at the app's URL: wait for the new document the sign-out's redirect
+	// chain (app → /logout → app) ends in, not for a URL the current one already matches.
 	await Promise.all([
-		page.waitForURL((u) => u.href.startsWith(args.appUrl) && !u.search.includes('code='), { timeout: 20000 }),
+		page.waitForNavigation({
+			url: (u) => u.href.startsWith(args.appUrl) && !u.search.includes('code='),
+			waitUntil: 'load',
+			timeout: 20000,
+		}),
 		page.click('#signout'),
 	]);
 	await appState('app-signed-out');
