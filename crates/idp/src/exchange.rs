@@ -6,7 +6,7 @@ use crate::client_auth::AppClient;
 use crate::signing_keys::KeyUse;
 use crate::tokens::attribute_claim;
 use crate::user_record::User;
-use crate::{Idp, IdpError, IdpResult, error::internal};
+use crate::{Idp, IdpError, IdpResult};
 use cognate_store::UserRecord;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -127,11 +127,7 @@ impl Idp {
         let claims: Map<String, Value> = serde_json::from_slice(&parsed.payload).map_err(|_| invalid())?;
         let text = |name: &str| claims.get(name).and_then(Value::as_str);
         let (iss, sub) = text("iss").zip(text("sub")).ok_or_else(invalid)?;
-        let pool_id = iss
-            .strip_prefix(self.settings.public_url.as_str())
-            .and_then(|rest| rest.strip_prefix('/'))
-            .filter(|p| !p.contains('/'))
-            .ok_or_else(invalid)?;
+        let pool_id = self.issuer_pool(iss).ok_or_else(invalid)?;
         let origin_jti = text("origin_jti");
         let check = self.store.access_check(pool_id, None, origin_jti, sub).await?;
         let pool = match self.pool_at(pool_id, check.pool_version).await {
@@ -140,19 +136,12 @@ impl Idp {
             Err(e) => return Err(e),
         };
         let kid = parsed.kid.as_deref().ok_or_else(invalid)?;
-        let now_ms = self.now_ms();
-        if text("token_use") != Some(token_use.claim()) || !pool.doc.publishes(kid, token_use.key_use(), now_ms) {
+        if text("token_use") != Some(token_use.claim())
+            || !self.signature_ok(&pool, token, &parsed, kid, token_use.key_use())?
+        {
             return Err(invalid());
         }
-        let digest = cognate_crypto::sha256(token.as_bytes());
-        if !self.verified.verified_with(&digest, kid) {
-            let key = self.verification_key(&pool, kid, token_use.key_use())?.ok_or_else(invalid)?;
-            if !parsed.verify_rs256(&key) {
-                return Err(invalid());
-            }
-            self.verified.remember(digest, kid);
-        }
-        if claims.get("exp").and_then(Value::as_i64).is_none_or(|exp| exp <= now_ms / 1000) {
+        if claims.get("exp").and_then(Value::as_i64).is_none_or(|exp| exp <= self.now_ms() / 1000) {
             return Err(IdpError::NotAuthorized(format!("{label} has expired")));
         }
         if origin_jti.is_some() && check.family.is_none_or(|f| f.revoked) {
@@ -183,8 +172,6 @@ impl Idp {
     /// the pool's keys on first use.
     pub async fn sign_id_token(&self, pool_id: &str, claims: &Value) -> IdpResult<String> {
         let pool = self.pool_with_keys(self.load_pool(pool_id).await?).await?;
-        let key = pool.doc.active_key(KeyUse::Id).ok_or_else(|| internal("pool has no signing key"))?;
-        let body = serde_json::to_vec(claims).map_err(internal)?;
-        self.signing_key(pool_id, key)?.sign_jwt(&body).map_err(internal)
+        self.sign_claims(&pool, KeyUse::Id, claims)
     }
 }

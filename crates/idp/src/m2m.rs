@@ -3,7 +3,7 @@
 //! current key. The grant's rules (flows, scopes, claims) are `cognate-oauth`'s.
 
 use crate::signing_keys::KeyUse;
-use crate::{Idp, IdpError, IdpResult, error::internal};
+use crate::{Idp, IdpError, IdpResult};
 use serde_json::Value;
 
 /// An app client that proved itself with one of its secrets.
@@ -59,7 +59,7 @@ impl Idp {
     ) -> IdpResult<(String, Value)> {
         let pool = self.pool_with_keys(self.load_pool(pool_id).await?).await?;
         self.pre_token_generation_m2m(&pool, client_id, &mut claims).await?;
-        let token = self.sign_with(&pool, &claims)?;
+        let token = self.sign_claims(&pool, KeyUse::Access, &claims)?;
         Ok((token, claims))
     }
 
@@ -67,13 +67,6 @@ impl Idp {
     /// creating the pool's keys on first use.
     pub async fn sign_access_token(&self, pool_id: &str, claims: &Value) -> IdpResult<String> {
         let pool = self.pool_with_keys(self.load_pool(pool_id).await?).await?;
-        self.sign_with(&pool, claims)
-    }
-
-    fn sign_with(&self, pool: &crate::pools::Pool, claims: &Value) -> IdpResult<String> {
-        let pool_id = pool.record.id.as_str();
-        let key = pool.doc.active_key(KeyUse::Access).ok_or_else(|| internal("pool has no signing key"))?;
-        let body = serde_json::to_vec(claims).map_err(internal)?;
-        self.signing_key(pool_id, key)?.sign_jwt(&body).map_err(internal)
+        self.sign_claims(&pool, KeyUse::Access, claims)
     }
 }

@@ -157,6 +157,46 @@ impl Idp {
         }))
     }
 
+    /// Signs `claims` as a token of `key_use` (RS256) with the pool's current key of that use.
+    pub(crate) fn sign_claims(&self, pool: &Pool, key_use: KeyUse, claims: &serde_json::Value) -> IdpResult<String> {
+        let key = pool.doc.active_key(key_use).ok_or_else(|| internal("pool has no signing key"))?;
+        let body = serde_json::to_vec(claims).map_err(internal)?;
+        self.signing_key(&pool.record.id, key)?.sign_jwt(&body).map_err(internal)
+    }
+
+    /// The pool a token's `iss` names, when it is one of this server's issuers.
+    pub(crate) fn issuer_pool<'t>(&self, iss: &'t str) -> Option<&'t str> {
+        iss.strip_prefix(self.settings.public_url.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .filter(|p| !p.contains('/'))
+    }
+
+    /// Whether `token` (parsed as `parsed`, signed with `kid`) carries the pool's signature
+    /// with a key it publishes for `key_use`. A token verified before is known by its digest
+    /// and spares the RSA check.
+    pub(crate) fn signature_ok(
+        &self,
+        pool: &Pool,
+        token: &str,
+        parsed: &jws::Parsed,
+        kid: &str,
+        key_use: KeyUse,
+    ) -> IdpResult<bool> {
+        if !pool.doc.publishes(kid, key_use, self.now_ms()) {
+            return Ok(false);
+        }
+        let digest = cognate_crypto::sha256(token.as_bytes());
+        if self.verified.verified_with(&digest, kid) {
+            return Ok(true);
+        }
+        let Some(key) = self.verification_key(pool, kid, key_use)? else { return Ok(false) };
+        if !parsed.verify_rs256(&key) {
+            return Ok(false);
+        }
+        self.verified.remember(digest, kid);
+        Ok(true)
+    }
+
     /// The public key that verifies tokens of `key_use` signed with `kid`, if the pool
     /// publishes it.
     pub(crate) fn verification_key(&self, pool: &Pool, kid: &str, key_use: KeyUse) -> IdpResult<Option<Jwk>> {

@@ -201,11 +201,7 @@ impl Idp {
         }
         let claims = crate::triggers::token_generation::Claims { id: &mut id_claims, access: &mut access_claims };
         Box::pin(self.pre_token_generation(&pool, client, user, source, claims)).await?;
-        let sign = |key_use: KeyUse, claims: &Value| -> IdpResult<String> {
-            let key = pool.doc.active_key(key_use).ok_or_else(|| internal("pool has no signing key"))?;
-            let body = serde_json::to_vec(claims).map_err(internal)?;
-            self.signing_key(&pool.record.id, key)?.sign_jwt(&body).map_err(internal)
-        };
+        let sign = |key_use: KeyUse, claims: &Value| self.sign_claims(&pool, key_use, claims);
         Ok(AuthenticationResultType {
             access_token: Some(sign(KeyUse::Access, &access_claims)?),
             id_token: match oauth {
@@ -330,12 +326,7 @@ impl Idp {
         let invalid = || IdpError::NotAuthorized("Invalid Access Token".into());
         let parsed = cognate_crypto::jws::parse(token).map_err(|_| invalid())?;
         let claims: AccessClaims = serde_json::from_slice(&parsed.payload).map_err(|_| invalid())?;
-        let pool_id = claims
-            .iss
-            .strip_prefix(self.settings.public_url.as_str())
-            .and_then(|rest| rest.strip_prefix('/'))
-            .filter(|p| !p.contains('/'))
-            .ok_or_else(invalid)?;
+        let pool_id = self.issuer_pool(&claims.iss).ok_or_else(invalid)?;
         // One read for the pool's version, the client (when asked for), the family and the
         // user; each is judged below in the order Cognito reports them, after the signature.
         let client_id = claims.client_id.as_deref().filter(|_| with_client);
@@ -346,19 +337,10 @@ impl Idp {
             Err(e) => return Err(e),
         };
         let kid = parsed.kid.as_deref().ok_or_else(invalid)?;
-        let now_ms = self.now_ms();
-        if claims.token_use != "access" || !pool.doc.publishes(kid, KeyUse::Access, now_ms) {
+        if claims.token_use != "access" || !self.signature_ok(&pool, token, &parsed, kid, KeyUse::Access)? {
             return Err(invalid());
         }
-        let digest = cognate_crypto::sha256(token.as_bytes());
-        if !self.verified.verified_with(&digest, kid) {
-            let key = self.verification_key(&pool, kid, KeyUse::Access)?.ok_or_else(invalid)?;
-            if !parsed.verify_rs256(&key) {
-                return Err(invalid());
-            }
-            self.verified.remember(digest, kid);
-        }
-        if claims.exp <= now_ms / 1000 {
+        if claims.exp <= self.now_ms() / 1000 {
             return Err(IdpError::NotAuthorized("Access Token has expired".into()));
         }
         if !claims.scope.split(' ').any(|s| s == scope) {
