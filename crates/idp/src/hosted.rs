@@ -127,14 +127,13 @@ pub struct Redemption {
     pub marker: SessionRecord,
 }
 
-/// A token response; `origin_jti` names the refresh-token family the grant started.
+/// A token response.
 #[derive(Debug, Clone)]
 pub struct HostedTokens {
     pub access_token: String,
     pub id_token: Option<String>,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
-    pub origin_jti: String,
 }
 
 impl Idp {
@@ -366,14 +365,10 @@ impl Idp {
 
 fn hosted_tokens(result: AuthenticationResultType) -> IdpResult<HostedTokens> {
     let access_token = result.access_token.ok_or_else(|| internal("no access token"))?;
-    let parsed = cognate_crypto::jws::parse(&access_token).map_err(internal)?;
-    let claims: Value = serde_json::from_slice(&parsed.payload).map_err(internal)?;
-    let origin_jti = claims.get("origin_jti").and_then(Value::as_str).unwrap_or_default().to_owned();
     Ok(HostedTokens {
         access_token,
         id_token: result.id_token,
         refresh_token: result.refresh_token,
         expires_in: result.expires_in.unwrap_or(3600),
-        origin_jti,
     })
 }
