@@ -399,10 +399,11 @@ macro_rules! sql_store {
 
             async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
                 let mut tx = self.writer().begin().await.map_err(backend)?;
-                // Pool documents of a client are named by its id (pool-wide ones are not).
+                // Pool documents of a client are named by its id (pool-wide ones are not;
+                // identity providers, kind `idp`, are named by the operator and never a client's).
                 for sql in [
                     "DELETE FROM brandings WHERE pool_id = $1 AND client_id = $2",
-                    "DELETE FROM pool_documents WHERE pool_id = $1 AND name = $2",
+                    "DELETE FROM pool_documents WHERE pool_id = $1 AND name = $2 AND kind <> 'idp'",
                 ] {
                     sqlx::query(sql).bind(pool_id).bind(client_id).execute(&mut *tx).await.map_err(backend)?;
                 }
@@ -909,6 +910,20 @@ macro_rules! sql_store {
                 let done = sqlx::query("DELETE FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
                     .bind(pool_id).bind(kind).bind(name).execute(self.writer()).await.map_err(backend)?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_pool_doc(&self, d: &PoolDocRecord) -> StoreResult<()> {
+                sqlx::query("INSERT INTO pool_documents (pool_id, kind, name, doc, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&d.pool_id).bind(&d.kind).bind(&d.name).bind(&d.doc).bind(d.created_ms).bind(d.updated_ms)
+                    .execute(self.writer()).await.map_err(map_err!("pool_doc"))?;
+                Ok(())
+            }
+
+            async fn list_pool_docs(&self, pool_id: &str, kind: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<PoolDocRecord>> {
+                let r = sqlx::query("SELECT * FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name > $3 ORDER BY name LIMIT $4")
+                    .bind(pool_id).bind(kind).bind(after.unwrap_or("")).bind(i64::from(limit))
+                    .fetch_all(self.reader()).await.map_err(backend)?;
+                rows(r, pool_doc_row)
             }
         }
     };

@@ -43,6 +43,7 @@ pub const CHECKS: &[Check] = &[
     check!(domains_unique_across_pools),
     check!(brandings_one_per_client),
     check!(pool_documents_upsert),
+    check!(pool_documents_insert_and_list),
     check!(oauth_config_goes_with_pool_and_client),
 ];
 
@@ -656,6 +657,23 @@ async fn pool_documents_upsert(s: &dyn Store, p: String) -> Result<(), String> {
     Ok(())
 }
 
+async fn pool_documents_insert_and_list(s: &dyn Store, p: String) -> Result<(), String> {
+    let id = format!("{p}_pl");
+    for name in ["b", "a", "c"] {
+        s.insert_pool_doc(&pool_doc(&id, "idp", name, "{}", 1)).await.map_err(err)?;
+    }
+    s.put_pool_doc(&pool_doc(&id, "ui", "a0", "{}", 1)).await.map_err(err)?;
+    match s.insert_pool_doc(&pool_doc(&id, "idp", "a", "{}", 2)).await {
+        Err(StoreError::Conflict(what)) if what == "pool_doc" => {}
+        other => return Err(format!("duplicate insert: {other:?}")),
+    }
+    let names = |docs: Vec<PoolDocRecord>| docs.into_iter().map(|d| d.name).collect::<Vec<_>>();
+    ensure!(names(s.list_pool_docs(&id, "idp", None, 2).await.map_err(err)?) == ["a", "b"]);
+    ensure!(names(s.list_pool_docs(&id, "idp", Some("b"), 60).await.map_err(err)?) == ["c"]);
+    ensure!(s.get_pool_doc(&id, "idp", "a").await.map_err(err)?.is_some_and(|d| d.created_ms == 1));
+    Ok(())
+}
+
 async fn oauth_config_goes_with_pool_and_client(s: &dyn Store, p: String) -> Result<(), String> {
     let id = format!("{p}_oc");
     let client_id = format!("{p}-oc-client");
@@ -673,7 +691,9 @@ async fn oauth_config_goes_with_pool_and_client(s: &dyn Store, p: String) -> Res
     s.insert_branding(&branding(&id, &format!("{p}-ocb"), &client_id)).await.map_err(err)?;
     s.put_pool_doc(&pool_doc(&id, "ui", &client_id, "{}", 1)).await.map_err(err)?;
     s.put_pool_doc(&pool_doc(&id, "ui", "ALL", "{}", 1)).await.map_err(err)?;
+    s.insert_pool_doc(&pool_doc(&id, "idp", &client_id, "{}", 1)).await.map_err(err)?;
     ensure!(s.delete_client(&id, &client_id).await.map_err(err)?);
+    ensure!(s.get_pool_doc(&id, "idp", &client_id).await.map_err(err)?.is_some());
     ensure!(s.get_branding_by_client(&id, &client_id).await.map_err(err)?.is_none());
     ensure!(s.get_pool_doc(&id, "ui", &client_id).await.map_err(err)?.is_none());
     ensure!(s.get_pool_doc(&id, "ui", "ALL").await.map_err(err)?.is_some());

@@ -208,6 +208,17 @@ pub trait OAuthConfigStore: Send + Sync {
     /// Inserts or replaces (keeping the first `created_ms`).
     async fn put_pool_doc(&self, doc: &PoolDocRecord) -> StoreResult<()>;
     async fn delete_pool_doc(&self, pool_id: &str, kind: &str, name: &str) -> StoreResult<bool>;
+    /// Inserts a new document: [`StoreError::Conflict`]`("pool_doc")` when the pool has one of
+    /// that kind and name.
+    async fn insert_pool_doc(&self, doc: &PoolDocRecord) -> StoreResult<()>;
+    /// The pool's documents of one kind ordered by name, strictly after `after`.
+    async fn list_pool_docs(
+        &self,
+        pool_id: &str,
+        kind: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<PoolDocRecord>>;
 }
 
 /// Everything Cognate persists.
