@@ -130,7 +130,44 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, JwsError> {
     })
 }
 
+/// A compact JWS signed ES256 by a P-256 private key given as PKCS#8 DER, with the header
+/// `{"alg":"ES256","kid":…}` (Sign in with Apple's client secret is one).
+pub fn sign_es256_jwt(pkcs8_der: &[u8], kid: &str, claims_json: &[u8]) -> Result<String, JwsError> {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8_der).map_err(|_| JwsError::Key)?;
+    let header = serde_json::json!({ "alg": "ES256", "kid": kid }).to_string();
+    let mut token = B64URL.encode(header.as_bytes());
+    token.push('.');
+    B64URL.encode_string(claims_json, &mut token);
+    let sig = pair.sign(&SystemRandom::new(), token.as_bytes()).map_err(|_| JwsError::Key)?;
+    token.push('.');
+    B64URL.encode_string(sig.as_ref(), &mut token);
+    Ok(token)
+}
+
 impl Parsed<'_> {
+    /// True only for an RS256 signature by the RSA public key (`n`, `e`: big-endian bytes).
+    pub fn verify_rs256_key(&self, n: &[u8], e: &[u8]) -> bool {
+        if self.alg != "RS256" {
+            return false;
+        }
+        let key = RsaPublicKeyComponents { n, e };
+        key.verify(&RSA_PKCS1_2048_8192_SHA256, self.signing_input.as_bytes(), &self.signature).is_ok()
+    }
+
+    /// True only for an ES256 signature (JWS's fixed `r||s` form) by the P-256 public key
+    /// with coordinates `x`, `y` (32 bytes each).
+    pub fn verify_es256_key(&self, x: &[u8], y: &[u8]) -> bool {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+        if self.alg != "ES256" || x.len() != 32 || y.len() != 32 {
+            return false;
+        }
+        let point = [&[4u8][..], x, y].concat();
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+            .verify(self.signing_input.as_bytes(), &self.signature)
+            .is_ok()
+    }
+
     /// True only for an RS256 signature by `jwk`'s key. The algorithm is fixed here, never
     /// taken from the token, so `alg: none` or HS256-with-the-public-key forgeries fail.
     pub fn verify_rs256(&self, jwk: &Jwk) -> bool {
@@ -174,5 +211,26 @@ mod tests {
         let key = SigningKey::from_pkcs8("k1", &generate_rsa_pkcs8().unwrap()).unwrap();
         let pem = key.certificate_pem("us-east-1_x").unwrap();
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    }
+}
+
+#[cfg(test)]
+mod es256_tests {
+    use super::*;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+
+    #[test]
+    fn es256_signs_and_verifies_with_the_public_point_only() {
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+        let point = pair.public_key().as_ref().to_vec();
+        let (x, y) = (&point[1..33], &point[33..65]);
+        let token = sign_es256_jwt(pkcs8.as_ref(), "kid1", br#"{"sub":"a"}"#).unwrap();
+        let parsed = parse(&token).unwrap();
+        assert_eq!(parsed.kid.as_deref(), Some("kid1"));
+        assert!(parsed.verify_es256_key(x, y));
+        assert!(!parsed.verify_es256_key(y, x));
+        assert!(!parsed.verify_rs256_key(x, y));
+        assert!(sign_es256_jwt(b"not a key", "k", b"{}").is_err());
     }
 }
