@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate crates/api/src/dispatch.rs: one match arm per operation, calling the method of
 the same (snake_case) name on the domain service that has it (`Idp` in crates/idp, `OAuth` in
-crates/oauth), else answering UnsupportedOperationException. Run after adding an operation to
+crates/oauth, `Federation` in crates/federation), else answering UnsupportedOperationException. Run after adding an operation to
 a domain crate, then `cargo fmt`."""
 import json
 import os
@@ -16,7 +16,7 @@ def snake(n):
 
 
 # (field of `Services`, crate directory) for every domain service with API operations.
-SERVICES = [("idp", "crates/idp/src"), ("oauth", "crates/oauth/src")]
+SERVICES = [("idp", "crates/idp/src"), ("oauth", "crates/oauth/src"), ("federation", "crates/federation/src")]
 
 
 def methods_of(src_dir):

@@ -1,6 +1,7 @@
 //! The exhaustive dispatch from an operation to the domain method that performs it.
 
 use crate::ApiError;
+use cognate_federation::Federation;
 use cognate_idp::{Idp, IdpResult};
 use cognate_oauth::OAuth;
 use cognate_wire::idp::types::Op;
@@ -26,6 +27,7 @@ where
 pub(crate) struct Services<'a> {
     pub idp: &'a Idp,
     pub oauth: &'a OAuth,
+    pub federation: &'a Federation,
 }
 
 /// Runs a user-pool operation. Operations Cognate does not implement yet answer
@@ -44,12 +46,14 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::AdminCreateUser => run!(idp, admin_create_user),
         Op::AdminDeleteUser => run!(idp, admin_delete_user),
         Op::AdminDeleteUserAttributes => run!(idp, admin_delete_user_attributes),
+        Op::AdminDisableProviderForUser => run!(idp, admin_disable_provider_for_user),
         Op::AdminDisableUser => run!(idp, admin_disable_user),
         Op::AdminEnableUser => run!(idp, admin_enable_user),
         Op::AdminForgetDevice => run!(idp, admin_forget_device),
         Op::AdminGetDevice => run!(idp, admin_get_device),
         Op::AdminGetUser => run!(idp, admin_get_user),
         Op::AdminInitiateAuth => run!(idp, admin_initiate_auth),
+        Op::AdminLinkProviderForUser => run!(idp, admin_link_provider_for_user),
         Op::AdminListDevices => run!(idp, admin_list_devices),
         Op::AdminListGroupsForUser => run!(idp, admin_list_groups_for_user),
         Op::AdminListUserSessions => run!(oauth, admin_list_user_sessions),
@@ -69,12 +73,14 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::ConfirmForgotPassword => run!(idp, confirm_forgot_password),
         Op::ConfirmSignUp => run!(idp, confirm_sign_up),
         Op::CreateGroup => run!(idp, create_group),
+        Op::CreateIdentityProvider => run!(federation, create_identity_provider),
         Op::CreateManagedLoginBranding => run!(oauth, create_managed_login_branding),
         Op::CreateResourceServer => run!(oauth, create_resource_server),
         Op::CreateUserPool => run!(idp, create_user_pool),
         Op::CreateUserPoolClient => run!(idp, create_user_pool_client),
         Op::CreateUserPoolDomain => run!(oauth, create_user_pool_domain),
         Op::DeleteGroup => run!(idp, delete_group),
+        Op::DeleteIdentityProvider => run!(federation, delete_identity_provider),
         Op::DeleteManagedLoginBranding => run!(oauth, delete_managed_login_branding),
         Op::DeleteResourceServer => run!(oauth, delete_resource_server),
         Op::DeleteUser => run!(idp, delete_user),
@@ -83,6 +89,7 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::DeleteUserPoolClient => run!(idp, delete_user_pool_client),
         Op::DeleteUserPoolClientSecret => run!(idp, delete_user_pool_client_secret),
         Op::DeleteUserPoolDomain => run!(oauth, delete_user_pool_domain),
+        Op::DescribeIdentityProvider => run!(federation, describe_identity_provider),
         Op::DescribeManagedLoginBranding => run!(oauth, describe_managed_login_branding),
         Op::DescribeManagedLoginBrandingByClient => run!(oauth, describe_managed_login_branding_by_client),
         Op::DescribeResourceServer => run!(oauth, describe_resource_server),
@@ -96,6 +103,7 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::GetDerivedToken => run!(oauth, get_derived_token),
         Op::GetDevice => run!(idp, get_device),
         Op::GetGroup => run!(idp, get_group),
+        Op::GetIdentityProviderByIdentifier => run!(federation, get_identity_provider_by_identifier),
         Op::GetSigningCertificate => run!(idp, get_signing_certificate),
         Op::GetTokensFromRefreshToken => run!(idp, get_tokens_from_refresh_token),
         Op::GetUICustomization => run!(oauth, get_ui_customization),
@@ -108,6 +116,7 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::InitiateAuth => run!(idp, initiate_auth),
         Op::ListDevices => run!(idp, list_devices),
         Op::ListGroups => run!(idp, list_groups),
+        Op::ListIdentityProviders => run!(federation, list_identity_providers),
         Op::ListResourceServers => run!(oauth, list_resource_servers),
         Op::ListTagsForResource => run!(idp, list_tags_for_resource),
         Op::ListUserPoolClientSecrets => run!(idp, list_user_pool_client_secrets),
@@ -131,6 +140,7 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::UntagResource => run!(idp, untag_resource),
         Op::UpdateDeviceStatus => run!(idp, update_device_status),
         Op::UpdateGroup => run!(idp, update_group),
+        Op::UpdateIdentityProvider => run!(federation, update_identity_provider),
         Op::UpdateManagedLoginBranding => run!(oauth, update_managed_login_branding),
         Op::UpdateResourceServer => run!(oauth, update_resource_server),
         Op::UpdateUserAttributes => run!(idp, update_user_attributes),
@@ -140,30 +150,23 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         Op::VerifySoftwareToken => run!(idp, verify_software_token),
         Op::VerifyUserAttribute => run!(idp, verify_user_attribute),
         Op::AdminDeleteSoftwareToken
-        | Op::AdminDisableProviderForUser
         | Op::AdminGetUserAuthFactors
-        | Op::AdminLinkProviderForUser
         | Op::AdminListUserAuthEvents
         | Op::AdminUpdateAuthEventFeedback
         | Op::CompleteWebAuthnRegistration
-        | Op::CreateIdentityProvider
         | Op::CreateTerms
         | Op::CreateUserImportJob
         | Op::CreateUserPoolReplica
-        | Op::DeleteIdentityProvider
         | Op::DeleteTerms
         | Op::DeleteUserPoolReplica
         | Op::DeleteWebAuthnCredential
-        | Op::DescribeIdentityProvider
         | Op::DescribeRiskConfiguration
         | Op::DescribeTerms
         | Op::DescribeTermsByClient
         | Op::DescribeUserImportJob
-        | Op::GetIdentityProviderByIdentifier
         | Op::GetLogDeliveryConfiguration
         | Op::GetProvisionedLimit
         | Op::GetUserAuthFactors
-        | Op::ListIdentityProviders
         | Op::ListTerms
         | Op::ListUserImportJobs
         | Op::ListUserPoolReplicas
@@ -174,7 +177,6 @@ pub(crate) async fn idp(services: Services<'_>, op: Op, body: serde_json::Value)
         | Op::StartWebAuthnRegistration
         | Op::StopUserImportJob
         | Op::UpdateAuthEventFeedback
-        | Op::UpdateIdentityProvider
         | Op::UpdateProvisionedLimit
         | Op::UpdateTerms
         | Op::UpdateUserPoolReplica => Err(ApiError::new(

@@ -48,6 +48,7 @@ impl From<IdpError> for ApiError {
             IdpError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
             IdpError::OperationNotEnabled(_) => "OperationNotEnabledException",
             IdpError::ManagedLoginBrandingExists(_) => "ManagedLoginBrandingExistsException",
+            IdpError::DuplicateProvider(_) => "DuplicateProviderException",
             IdpError::LimitExceeded(_) => "LimitExceededException",
             IdpError::UnsupportedUserState(_) => "UnsupportedUserStateException",
             IdpError::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",

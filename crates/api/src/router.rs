@@ -236,7 +236,7 @@ async fn serve(
     };
     validate_input(Model::idp(), model_op, &mut value)?;
     let caller = Caller { iam_authenticated, ..caller(headers, &value) };
-    let services = dispatch::Services { idp: &state.idp, oauth: &state.oauth };
+    let services = dispatch::Services { idp: &state.idp, oauth: &state.oauth, federation: state.oauth.federation() };
     cognate_idp::with_caller(caller, dispatch::idp(services, op, value)).await
 }
 

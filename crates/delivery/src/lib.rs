@@ -8,6 +8,7 @@
 
 mod lambda;
 mod smtp;
+mod upstream;
 mod webhook;
 
 #[cfg(test)]
@@ -21,6 +22,7 @@ use lettre::message::Mailbox;
 
 pub use crate::lambda::{DEFAULT_TIMEOUT as DEFAULT_TRIGGER_TIMEOUT, InvokerConfig, TriggerInvoker};
 use crate::smtp::{SmtpSender, SmtpSettings};
+pub use crate::upstream::HttpUpstream;
 use crate::webhook::SmsWebhook;
 
 /// Where messages go. Every field comes from the operator's configuration.

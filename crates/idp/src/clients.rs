@@ -96,6 +96,7 @@ impl Idp {
         };
         let settings = ClientSettings::of_create(req);
         let client = settings.validated(&pool, secret.is_some())?;
+        self.check_providers(&pool, &client).await?;
         self.check_scopes(&pool.record.id, &client).await?;
         loop {
             record.client_id = cognate_crypto::random::client_id();
@@ -134,6 +135,7 @@ impl Idp {
             record.name = name.clone();
         }
         doc.client = ClientSettings::of_update(req).validated(&pool, !doc.secrets.is_empty())?;
+        self.check_providers(&pool, &doc.client).await?;
         self.check_scopes(&pool.record.id, &doc.client).await?;
         record.config = serde_json::to_string(&doc).map_err(internal)?;
         record.version += 1;
@@ -432,11 +434,6 @@ fn check_oauth(c: &UserPoolClientType, has_secret: bool) -> IdpResult<()> {
             "AllowedOAuthFlowsUserPoolClient must be true to set AllowedOAuthFlows or AllowedOAuthScopes.",
         ));
     }
-    for idp in c.supported_identity_providers.as_deref().unwrap_or_default() {
-        if idp != "COGNITO" {
-            return Err(invalid(format!("The provider {idp} does not exist for User Pool.")));
-        }
-    }
     Ok(())
 }
 
@@ -458,6 +455,20 @@ fn check_redirect_url(url: &str) -> IdpResult<()> {
         }
     }
     Ok(())
+}
+
+impl Idp {
+    /// SupportedIdentityProviders may name COGNITO and the pool's identity providers.
+    async fn check_providers(&self, pool: &Pool, c: &UserPoolClientType) -> IdpResult<()> {
+        for name in c.supported_identity_providers.as_deref().unwrap_or_default() {
+            if name != "COGNITO"
+                && self.store.get_pool_doc(&pool.record.id, crate::federated::PROVIDER_KIND, name).await?.is_none()
+            {
+                return Err(invalid(format!("The provider {name} does not exist for User Pool.")));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

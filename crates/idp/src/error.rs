@@ -38,6 +38,9 @@ pub enum IdpError {
     /// The app client already has a managed-login branding style.
     #[error("{0}")]
     ManagedLoginBrandingExists(String),
+    /// An identity provider of that name, or one claiming that identifier, exists.
+    #[error("{0}")]
+    DuplicateProvider(String),
     #[error("{0}")]
     LimitExceeded(String),
     #[error("{0}")]

@@ -34,6 +34,8 @@ pub struct HostedClient {
     pub scopes: Vec<String>,
     pub callback_urls: Vec<String>,
     pub logout_urls: Vec<String>,
+    /// SupportedIdentityProviders: `COGNITO` (the password form) and the pool's providers.
+    pub identity_providers: Vec<String>,
 }
 
 /// Where a hosted-UI password sign-in ended.
@@ -161,6 +163,7 @@ impl Idp {
             scopes: c.allowed_o_auth_scopes.clone().unwrap_or_default(),
             callback_urls: c.callback_ur_ls.clone().unwrap_or_default(),
             logout_urls: c.logout_ur_ls.clone().unwrap_or_default(),
+            identity_providers: c.supported_identity_providers.clone().unwrap_or_default(),
         };
         Ok((settings, secret_ok))
     }

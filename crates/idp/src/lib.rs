@@ -14,6 +14,7 @@ mod codes;
 mod devices;
 mod error;
 pub mod exchange;
+pub mod federated;
 mod groups;
 pub mod hosted;
 pub mod hosted_signup;

@@ -126,8 +126,13 @@ pub(crate) fn alias_key(pool: &PoolDoc, kind: &str, value: &str) -> String {
 /// Sign-in aliases: with UsernameAttributes the email/phone is the identifier and unique
 /// whether verified or not; with AliasAttributes email/phone count once verified and
 /// preferred_username always.
+/// Federated users have none (their provider vouches for their addresses, which may
+/// repeat a native user's); a native user's linked provider identities are aliases too.
 fn aliases_of(user: &User, pool: &PoolDoc) -> Vec<(String, String)> {
-    let mut out = Vec::new();
+    let mut out = crate::federated::linked_identities(user);
+    if user.record.status == crate::federated::EXTERNAL {
+        return out;
+    }
     for kind in pool.username_attributes() {
         if let Some(v) = user.attr(kind) {
             out.push((kind.clone(), alias_key(pool, kind, v)));

@@ -177,10 +177,6 @@ fn check_rest(req: &AuthRequest, p: &AuthorizeParams) -> OAuthResult<Vec<String>
     if !client.oauth_enabled || !client.flows.iter().any(|f| f == flow) {
         return Err(OAuthError::protocol("unauthorized_client", format!("The client may not use the {flow} flow.")));
     }
-    match p.get("identity_provider") {
-        None | Some("COGNITO") => {}
-        Some(_) => return Err(OAuthError::invalid_request("Only the COGNITO identity provider is available.")),
-    }
     check_pkce(p)?;
     scopes::granted(p.get("scope"), &client.scopes)
 }

@@ -22,6 +22,7 @@ pub mod authorize;
 pub mod challenges;
 mod codes;
 pub mod error;
+pub mod federated;
 pub mod grants;
 pub mod login;
 pub mod recovery;
@@ -36,6 +37,7 @@ pub mod userinfo;
 
 use cognate_core::Clock;
 use cognate_crypto::MasterKey;
+use cognate_federation::Federation;
 use cognate_idp::Idp;
 use cognate_store::Store;
 use std::sync::Arc;
@@ -48,11 +50,18 @@ pub struct OAuth {
     clock: Arc<dyn Clock>,
     master_key: Arc<MasterKey>,
     settings: Arc<OAuthSettings>,
+    federation: Federation,
 }
 
 impl OAuth {
-    pub fn new(idp: Idp, store: Arc<dyn Store>, clock: Arc<dyn Clock>, master_key: Arc<MasterKey>) -> Self {
-        OAuth { idp, store, clock, master_key, settings: Default::default() }
+    pub fn new(
+        idp: Idp,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        master_key: Arc<MasterKey>,
+        federation: Federation,
+    ) -> Self {
+        OAuth { idp, store, clock, master_key, settings: Default::default(), federation }
     }
 
     /// The same service with the operator's settings (the hosted-UI domain suffix).
@@ -64,5 +73,10 @@ impl OAuth {
     /// The user-pool service this one signs users in through.
     pub fn idp(&self) -> &Idp {
         &self.idp
+    }
+
+    /// The identity providers the hosted UI signs users in through.
+    pub fn federation(&self) -> &Federation {
+        &self.federation
     }
 }

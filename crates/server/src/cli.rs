@@ -145,6 +145,12 @@ pub struct ServeArgs {
     /// message bundles (`locales/<lang>.json`); checked at start-up.
     #[arg(long, env = "COGNATE_HOSTED_UI_TEMPLATES", value_name = "DIR")]
     pub hosted_ui_templates: Option<PathBuf>,
+    /// JSON file of replacement endpoints for the social identity providers, by type
+    /// (`{"Google": {"issuer": …, "authorization_endpoint": …, "token_endpoint": …,
+    /// "userinfo_endpoint": …, "jwks_uri": …}, "Facebook": {…}}`), for a mirror or a local
+    /// stand-in [default: the providers' public endpoints].
+    #[arg(long, env = "COGNATE_SOCIAL_ENDPOINTS", value_name = "FILE")]
+    pub social_endpoints: Option<PathBuf>,
     /// Serve `POST /_cognate/test/clock` so tests can move the server's clock forward.
     /// Never enable this in production.
     #[arg(long, env = "COGNATE_ENABLE_TEST_CLOCK", num_args = 0..=1, default_missing_value = "true")]

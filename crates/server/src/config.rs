@@ -32,6 +32,8 @@ pub struct Config {
     pub hosted_ui_domain_suffix: Option<String>,
     /// `--hosted-ui-templates`: the operator's templates and message bundles.
     pub hosted_ui_templates: Option<PathBuf>,
+    /// `--social-endpoints`: the social providers' endpoints, read and checked at start-up.
+    pub social_endpoints: cognate_federation::SocialEndpoints,
     pub test_clock: bool,
 }
 
@@ -82,6 +84,7 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             custom_sender_key,
             hosted_ui_domain_suffix,
             hosted_ui_templates,
+            social_endpoints,
             enable_test_clock
         ]
     )
@@ -152,6 +155,15 @@ impl Config {
             }
         };
         let hosted_ui_domain_suffix = a.hosted_ui_domain_suffix.map(|d| domain_suffix(&d)).transpose()?;
+        let social_endpoints = match &a.social_endpoints {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("--social-endpoints: reading {}", path.display()))?;
+                cognate_federation::SocialEndpoints::from_json(&text)
+                    .map_err(|e| anyhow::anyhow!("--social-endpoints {}: {e}", path.display()))?
+            }
+            None => Default::default(),
+        };
         let defaults = PasswordParams::default();
         let log_json = match a.log_format.as_deref() {
             None | Some("text") => false,
@@ -174,6 +186,7 @@ impl Config {
             custom_sender_key: a.custom_sender_key,
             hosted_ui_domain_suffix,
             hosted_ui_templates: a.hosted_ui_templates,
+            social_endpoints,
             region,
             account_id: a.account_id.unwrap_or_else(|| "000000000000".into()),
             master_key,

@@ -99,7 +99,12 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
         .with_token_session_limit(Arc::new(cognate_oauth::TokenSessionCap::new(store.clone())));
     let oauth_settings =
         cognate_oauth::OAuthSettings { hosted_ui_domain_suffix: config.hosted_ui_domain_suffix.clone() };
-    let oauth = cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key).with_settings(oauth_settings);
+    let upstream = Arc::new(cognate_delivery::HttpUpstream::new()?);
+    let federation =
+        cognate_federation::Federation::new(idp.clone(), store.clone(), clock.clone(), master_key.clone(), upstream)
+            .with_social_endpoints(config.social_endpoints.clone());
+    let oauth =
+        cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key, federation).with_settings(oauth_settings);
     Ok(Services { idp, oauth, admin })
 }
 

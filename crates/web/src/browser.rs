@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use cognate_oauth::authorize::{AuthRequest, AuthorizeError, AuthorizeOutcome, AuthorizeParams};
+use cognate_oauth::federated::FederatedOutcome;
 use cognate_oauth::login::{LoginForm, LoginOutcome};
 use cognate_oauth::userinfo::LogoutOutcome;
 use minijinja::context;
@@ -19,6 +20,8 @@ pub(crate) const SESSION_COOKIE: &str = "cognate_session";
 pub(crate) const CSRF_COOKIE: &str = "cognate_csrf";
 /// A remembered browser's device (`cognate_oauth::remembered`).
 pub(crate) const DEVICE_COOKIE: &str = "cognate_device";
+/// Binds a provider's answer to the browser that went to the provider (`cognate_federation`).
+pub(crate) const FEDERATION_COOKIE: &str = "cognate_federation";
 
 pub(crate) type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
@@ -60,6 +63,19 @@ pub(crate) async fn authorize(
     query: Params,
 ) -> Response {
     let p = params(query);
+    match web.oauth.federate(&site.pool_id, &p, &site.absolute).await {
+        Ok(Some(begin)) => {
+            // Sign in with Apple answers with a cross-site POST, which a SameSite=Lax cookie
+            // would miss; behind https the binding cookie is SameSite=None instead.
+            let mut binding = cookie(&site, FEDERATION_COOKIE, begin.binding);
+            if site.secure {
+                binding.set_same_site(SameSite::None);
+            }
+            return (jar.add(binding), found(&begin.redirect)).into_response();
+        }
+        Ok(None) => {}
+        Err(e) => return failed(&web, e, p.get("lang")),
+    }
     let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
     match web.oauth.authorize(&site.pool_id, &p, session.as_deref()).await {
         Ok(AuthorizeOutcome::Login(_)) => found(&format!("{}/login?{}", site.base, raw.unwrap_or_default())),
@@ -135,8 +151,23 @@ pub(crate) async fn render_login(
 ) -> Response {
     let (csrf_cookie, csrf) = web.oauth.csrf_pair(jar.get(CSRF_COOKIE).map(|c| c.value()));
     let action = format!("{}/login?{}", site.base, raw.unwrap_or_default());
+    let supported = &req.client.identity_providers;
+    let (buttons, identifiers) = web.oauth.federation().buttons(&site.pool_id, supported).await;
+    let providers: Vec<(String, String)> = buttons.into_iter().map(|b| (b.name, b.provider_type)).collect();
+    let password = supported.is_empty() || supported.iter().any(|s| s == "COGNITO");
+    // The authorization request again, as the fields of the form that routes by email domain.
+    let hidden: Vec<(String, String)> = format!("/?{}", raw.unwrap_or_default())
+        .parse::<axum::http::Uri>()
+        .ok()
+        .and_then(|uri| Query::<Vec<(String, String)>>::try_from_uri(&uri).ok())
+        .map(|Query(pairs)| pairs)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != "identity_provider" && k != "idp_identifier")
+        .collect();
     let ctx = context! {
         base => &site.base, lang => pages::lang(req.lang.as_deref()), action, csrf, username, message,
+        providers, identifiers, password, hidden,
     };
     let mut page = web.page(site, Some(&req.client.client_id), status, "login.html", ctx).await;
     if let Ok(csp) = HeaderValue::from_str(&login_csp(&req.redirect_uri)) {
@@ -181,4 +212,29 @@ pub(crate) async fn stylesheet() -> Response {
         (CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
     ];
     (headers, pages::STYLESHEET).into_response()
+}
+
+/// `/oauth2/idpresponse`: an OpenID Connect or OAuth 2.0 provider's answer, as a query (GET)
+/// or a form (POST, Sign in with Apple's `form_post`).
+pub(crate) async fn idp_response(
+    site: Site,
+    State(web): State<Arc<Web>>,
+    jar: CookieJar,
+    query: Params,
+    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    // On GET the form extractor reads the query itself; on POST it reads the body.
+    let mut fields = query.map(|Query(q)| q).unwrap_or_default();
+    if let Ok(Form(posted)) = form {
+        fields.extend(posted);
+    }
+    let binding = jar.get(FEDERATION_COOKIE).map(|c| c.value().to_owned());
+    let jar = jar.remove(Cookie::build(FEDERATION_COOKIE).path(site.cookie_path()));
+    match web.oauth.idp_response(&site.pool_id, &fields, binding.as_deref()).await {
+        Ok(FederatedOutcome::SignedIn { redirect, session_cookie }) => {
+            (jar.add(cookie(&site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
+        }
+        Ok(FederatedOutcome::Redirect(uri)) => (jar, found(&uri)).into_response(),
+        Err(e) => (jar, failed(&web, e, None)).into_response(),
+    }
 }

@@ -51,6 +51,7 @@ pub fn router(state: WebState) -> Result<Router, String> {
         Router::new()
             .route("/oauth2/authorize", get(browser::authorize))
             .route("/login", get(browser::login_page).post(browser::login))
+            .route("/oauth2/idpresponse", get(browser::idp_response).post(browser::idp_response))
             .route("/challenge", post(challenges::answer))
             .route("/logout", get(browser::logout))
             .route("/signup", get(signup::sign_up_page).post(signup::sign_up))

@@ -13,6 +13,8 @@ pub(crate) struct Site {
     pub pool_id: String,
     /// The path the pool's pages live under (`/prefix/{poolId}`, or empty at a domain root).
     pub base: String,
+    /// The same base as an absolute URL (what providers send the browser back to).
+    pub absolute: String,
     /// Cookies get `Secure` when the public URL is https.
     pub secure: bool,
     /// The browser's Accept-Language, for pages whose request names no `lang`.
@@ -52,7 +54,14 @@ impl FromRequestParts<Arc<Web>> for Site {
             if !plausible_pool(&pool_id) {
                 return Err(not_found());
             }
-            return Ok(Site { base: format!("{}/{pool_id}", public_path(public)), pool_id, secure, accept_language });
+            let absolute = format!("{}/{pool_id}", public.trim_end_matches('/'));
+            return Ok(Site {
+                base: format!("{}/{pool_id}", public_path(public)),
+                absolute,
+                pool_id,
+                secure,
+                accept_language,
+            });
         }
         // HTTP/2 (browsers over TLS) names the host in `:authority`, which arrives as the URI's
         // authority with no Host header; HTTP/1.1 sends Host.
@@ -63,7 +72,10 @@ impl FromRequestParts<Arc<Web>> for Site {
             .or_else(|| parts.uri.authority().map(|a| a.as_str()))
             .unwrap_or_default();
         match web.oauth.pool_for_host(host).await {
-            Ok(Some(pool_id)) => Ok(Site { pool_id, base: String::new(), secure, accept_language }),
+            Ok(Some(pool_id)) => {
+                let absolute = format!("{}://{host}", if secure { "https" } else { "http" });
+                Ok(Site { pool_id, base: String::new(), absolute, secure, accept_language })
+            }
             _ => Err(not_found()),
         }
     }

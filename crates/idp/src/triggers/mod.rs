@@ -7,7 +7,7 @@
 
 pub(crate) mod caller;
 pub(crate) mod custom_auth;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod messages;
 pub(crate) mod migration;
 pub mod targets;

@@ -93,6 +93,7 @@ pub fn config(dir: &ScratchDir) -> Config {
         custom_sender_key: None,
         hosted_ui_domain_suffix: None,
         hosted_ui_templates: None,
+        social_endpoints: Default::default(),
         test_clock: false,
     }
 }

@@ -82,10 +82,17 @@ fn dependencies_point_one_way() {
         ("store", &["cognate-core"]),
         ("store-sql", &["cognate-core", "cognate-store"]),
         ("idp", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store"]),
-        ("oauth", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp"]),
-        ("api", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-idp", "cognate-oauth"]),
+        ("federation", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp"]),
+        (
+            "oauth",
+            &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp", "cognate-federation"],
+        ),
+        (
+            "api",
+            &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-idp", "cognate-oauth", "cognate-federation"],
+        ),
         ("web", &["cognate-core", "cognate-crypto", "cognate-idp", "cognate-oauth"]),
-        ("delivery", &["cognate-core", "cognate-crypto", "cognate-idp"]),
+        ("delivery", &["cognate-core", "cognate-crypto", "cognate-idp", "cognate-federation"]),
     ];
     for (krate, ok) in allowed {
         for dep in dependencies(krate).iter().filter(|d| d.starts_with("cognate")) {
@@ -96,13 +103,13 @@ fn dependencies_point_one_way() {
 
 #[test]
 fn sql_and_http_stay_in_their_crates() {
-    for krate in ["core", "wire", "crypto", "policy", "store", "idp", "oauth", "api", "web"] {
+    for krate in ["core", "wire", "crypto", "policy", "store", "idp", "federation", "oauth", "api", "web"] {
         assert!(
             !dependencies(krate).contains(&"sqlx".to_owned()),
             "only store-sql knows SQL, but {krate} depends on sqlx"
         );
     }
-    for krate in ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "oauth"] {
+    for krate in ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "federation", "oauth"] {
         let deps = dependencies(krate);
         for http in ["axum", "tower-http", "http", "reqwest"] {
             assert!(

@@ -1,0 +1,366 @@
+//! Sign-in through an OpenID Connect or OAuth 2.0 provider, as Cognito's hosted UI does it:
+//! `/oauth2/authorize?identity_provider=…` sends the browser to the provider's authorization
+//! endpoint with `redirect_uri={hosted UI}/oauth2/idpresponse`, a single-use `state` and (for
+//! OpenID providers) a `nonce`; `/oauth2/idpresponse` takes the code back, redeems it at the
+//! token endpoint (client_secret_post; Facebook's GET), verifies the ID token (`id_token.rs`),
+//! reads userInfo or the profile endpoint, and maps the result to pool attributes.
+//!
+//! The state is a server-side record (a session record, taken once) that also holds a digest
+//! of a random value kept in a cookie of the browser that started: a response carried to
+//! another browser (login CSRF) or replayed is refused.
+
+use crate::Federation;
+use crate::details::{OIDC_TYPES, check_url};
+use crate::id_token::{self, Expect};
+use crate::providers::Provider;
+use crate::upstream::UpstreamRequest;
+use cognate_idp::federated::ExternalIdentity;
+use cognate_idp::{IdpError, IdpResult};
+use cognate_store::SessionRecord;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// How long a browser may take at the provider.
+const STATE_SECONDS: i64 = 600;
+
+/// A failed federated sign-in, worded for the error page. Nothing was created.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct FederationError(pub String);
+
+impl From<IdpError> for FederationError {
+    fn from(e: IdpError) -> Self {
+        match e {
+            IdpError::Internal(_) => {
+                tracing::error!(error = %e, "federated sign-in failed");
+                FederationError("Something went wrong. Please try again.".into())
+            }
+            other => FederationError(other.to_string()),
+        }
+    }
+}
+
+fn refuse(why: impl std::fmt::Display) -> FederationError {
+    FederationError(format!("The identity provider's answer was refused: {why}."))
+}
+
+/// A provider the sign-in page offers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderButton {
+    pub name: String,
+    pub provider_type: String,
+}
+
+/// The redirect to the provider, and the cookie that binds its answer to this browser.
+#[derive(Debug, Clone)]
+pub struct Begin {
+    pub redirect: String,
+    pub binding: String,
+}
+
+/// What came back: the caller's `carry` (its authorization request) and the identity, or the
+/// provider's refusal (`error`, `error_description`) for the app.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    pub carry: String,
+    pub result: Result<ExternalIdentity, (String, Option<String>)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct State {
+    provider: String,
+    nonce: String,
+    redirect_uri: String,
+    binding: String,
+    carry: String,
+}
+
+fn state_key(state: &str) -> String {
+    cognate_crypto::digest_hex(&[b"federation-state", state.as_bytes()])
+}
+
+fn enc(v: &str) -> String {
+    utf8_percent_encode(v, NON_ALPHANUMERIC).to_string()
+}
+
+fn with_query(url: &str, params: &[(&str, &str)]) -> String {
+    let mut out = url.to_owned();
+    let mut sep = if url.contains('?') { if url.ends_with('?') || url.ends_with('&') { "" } else { "&" } } else { "?" };
+    for (k, v) in params {
+        out.push_str(sep);
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&enc(v));
+        sep = "&";
+    }
+    out
+}
+
+/// Sign in with Apple's private key (the `.p8` PEM Apple hands out) as PKCS#8 DER.
+pub(crate) fn apple_key(pem: &str) -> IdpResult<Vec<u8>> {
+    use base64::Engine as _;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| IdpError::InvalidParameter("private_key must be the PEM private key Apple issued.".into()))?;
+    cognate_crypto::jws::sign_es256_jwt(&der, "check", b"{}")
+        .map_err(|_| IdpError::InvalidParameter("private_key must be an EC P-256 private key (PKCS#8 PEM).".into()))?;
+    Ok(der)
+}
+
+impl Federation {
+    /// The providers `supported` (an app client's SupportedIdentityProviders) names, in its
+    /// order, for the sign-in page; and whether any of them claims identifiers (the page then
+    /// offers the email field that routes by domain).
+    pub async fn buttons(&self, pool_id: &str, supported: &[String]) -> (Vec<ProviderButton>, bool) {
+        let Ok(all) = self.all_providers(pool_id).await else { return (Vec::new(), false) };
+        let listed: Vec<&Provider> = supported.iter().filter_map(|name| all.iter().find(|p| &p.name == name)).collect();
+        let identifiers = listed.iter().any(|p| !p.doc.idp_identifiers.is_empty());
+        let buttons = listed
+            .into_iter()
+            .map(|p| ProviderButton { name: p.name.clone(), provider_type: p.doc.provider_type.clone() })
+            .collect();
+        (buttons, identifiers)
+    }
+
+    /// The provider an authorization request names, by `identity_provider` or by
+    /// `idp_identifier` (an identifier, or an email address whose domain is one). `None`:
+    /// the request names neither, or COGNITO. Refused when the app client does not list it.
+    pub async fn choose(
+        &self,
+        pool_id: &str,
+        supported: &[String],
+        name: Option<&str>,
+        identifier: Option<&str>,
+    ) -> Result<Option<String>, FederationError> {
+        let chosen = match (name, identifier) {
+            (Some(n), _) if n.eq_ignore_ascii_case("cognito") => return Ok(None),
+            (Some(n), _) => n.to_owned(),
+            (None, Some(id)) => {
+                let id = id.rsplit_once('@').map_or(id, |(_, domain)| domain);
+                match self.provider_by_identifier(pool_id, id).await? {
+                    Some(p) => p.name,
+                    None => return Err(FederationError(format!("No identity provider is registered for {id}."))),
+                }
+            }
+            (None, None) => return Ok(None),
+        };
+        if !supported.contains(&chosen) {
+            return Err(FederationError(format!("The client does not allow sign-in through {chosen}.")));
+        }
+        Ok(Some(chosen))
+    }
+
+    /// Starts a sign-in at `provider`: the redirect to its authorization endpoint, whose
+    /// answer comes back to `callback` (the hosted UI's `/oauth2/idpresponse`).
+    pub async fn begin(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        callback: &str,
+        carry: String,
+    ) -> Result<Begin, FederationError> {
+        let p = self.load_provider(pool_id, provider).await?;
+        let state = hex::encode(cognate_crypto::random::bytes::<32>());
+        let nonce = hex::encode(cognate_crypto::random::bytes::<16>());
+        let binding = hex::encode(cognate_crypto::random::bytes::<32>());
+        let record = State {
+            provider: p.name.clone(),
+            nonce: nonce.clone(),
+            redirect_uri: callback.to_owned(),
+            binding: cognate_crypto::digest_hex(&[b"federation-binding", binding.as_bytes()]),
+            carry,
+        };
+        let data = serde_json::to_string(&record).map_err(|e| IdpError::Internal(e.to_string()))?;
+        let session = SessionRecord {
+            id_hash: state_key(&state),
+            pool_id: pool_id.to_owned(),
+            expires_ms: self.now_ms() + STATE_SECONDS * 1000,
+            data,
+        };
+        self.store.insert_session(&session).await.map_err(IdpError::from)?;
+        let client_id = p.detail("client_id").unwrap_or_default().to_owned();
+        let scopes = p.detail("authorize_scopes").unwrap_or_default().to_owned();
+        let mut params = vec![
+            ("client_id", client_id.as_str()),
+            ("redirect_uri", callback),
+            ("response_type", "code"),
+            ("scope", scopes.as_str()),
+            ("state", state.as_str()),
+        ];
+        if OIDC_TYPES.contains(&p.doc.provider_type.as_str()) {
+            params.push(("nonce", nonce.as_str()));
+        }
+        let apple_post =
+            p.doc.provider_type == "SignInWithApple" && scopes.split([' ', ',']).any(|s| s == "email" || s == "name");
+        if apple_post {
+            params.push(("response_mode", "form_post"));
+        }
+        let redirect = with_query(p.detail("authorize_url").unwrap_or_default(), &params);
+        Ok(Begin { redirect, binding })
+    }
+
+    /// Finishes a sign-in with what the provider sent back to `/oauth2/idpresponse` (query
+    /// or form) and the browser's binding cookie. The state is spent whatever happens.
+    pub async fn complete(
+        &self,
+        pool_id: &str,
+        params: &HashMap<String, String>,
+        binding: Option<&str>,
+    ) -> Result<Completed, FederationError> {
+        let expired = || {
+            FederationError(
+                "The sign-in through the identity provider expired or was already used. Start again.".into(),
+            )
+        };
+        let state = params.get("state").filter(|s| !s.is_empty() && s.len() <= 256).ok_or_else(expired)?;
+        let record = self.store.take_session(&state_key(state)).await.map_err(IdpError::from)?.ok_or_else(expired)?;
+        if record.pool_id != pool_id || record.expires_ms <= self.now_ms() {
+            return Err(expired());
+        }
+        let st: State = serde_json::from_str(&record.data).map_err(|e| IdpError::Internal(e.to_string()))?;
+        let bound = binding.is_some_and(|b| {
+            let digest = cognate_crypto::digest_hex(&[b"federation-binding", b.as_bytes()]);
+            cognate_crypto::ct_eq(digest.as_bytes(), st.binding.as_bytes())
+        });
+        if !bound {
+            return Err(FederationError("This sign-in was started in another browser. Start again.".into()));
+        }
+        if let Some(error) = params.get("error") {
+            let error = if error.len() <= 64 && error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                error.clone()
+            } else {
+                "access_denied".into()
+            };
+            let description = params.get("error_description").map(|d| d.chars().take(256).collect());
+            return Ok(Completed { carry: st.carry, result: Err((error, description)) });
+        }
+        let code = params.get("code").filter(|c| !c.is_empty() && c.len() <= 4096).ok_or_else(|| refuse("no code"))?;
+        let p = self.load_provider(pool_id, &st.provider).await?;
+        let claims = self.redeem(&p, code, &st).await?;
+        let (subject, attributes) = crate::mapping::apply(&p.doc, &claims).map_err(refuse)?;
+        let identity = ExternalIdentity {
+            provider_name: p.name.clone(),
+            provider_type: p.doc.provider_type.clone(),
+            subject,
+            attributes,
+        };
+        Ok(Completed { carry: st.carry, result: Ok(identity) })
+    }
+
+    /// The provider's code for its tokens, then what it says about the user.
+    async fn redeem(&self, p: &Provider, code: &str, st: &State) -> Result<Map<String, Value>, FederationError> {
+        let client_id = p.detail("client_id").unwrap_or_default().to_owned();
+        let secret = match p.doc.provider_type.as_str() {
+            "SignInWithApple" => Some(self.apple_secret(p)?),
+            _ => self.secret(p, "client_secret")?,
+        };
+        let token_url = p.detail("token_url").unwrap_or_default();
+        check_url("token_url", token_url).map_err(FederationError::from)?;
+        let mut form = vec![
+            ("grant_type".to_owned(), "authorization_code".to_owned()),
+            ("code".to_owned(), code.to_owned()),
+            ("redirect_uri".to_owned(), st.redirect_uri.clone()),
+            ("client_id".to_owned(), client_id.clone()),
+        ];
+        if let Some(s) = &secret {
+            form.push(("client_secret".to_owned(), s.clone()));
+        }
+        let request = if p.detail("token_request_method") == Some("GET") {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            UpstreamRequest::get(with_query(token_url, &pairs))
+        } else {
+            UpstreamRequest { post: true, url: token_url.to_owned(), form, bearer: None }
+        };
+        let response =
+            self.upstream.send(request).await.map_err(|e| refuse(format!("the token endpoint failed ({e})")))?;
+        let tokens: Map<String, Value> = serde_json::from_slice(&response.body)
+            .map_err(|_| refuse(format!("the token endpoint answered status {} without JSON", response.status)))?;
+        if response.status != 200 {
+            let error = tokens.get("error").and_then(Value::as_str).unwrap_or("an error");
+            return Err(refuse(format!("the token endpoint answered {}", error.chars().take(64).collect::<String>())));
+        }
+        let access_token = tokens.get("access_token").and_then(Value::as_str).map(String::from);
+        let mut claims = Map::new();
+        if OIDC_TYPES.contains(&p.doc.provider_type.as_str()) {
+            let id_token = tokens.get("id_token").and_then(Value::as_str).ok_or_else(|| refuse("no ID token"))?;
+            let jwks_uri = p.detail("jwks_uri").unwrap_or_default();
+            let kid = id_token::kid(id_token).map_err(refuse)?;
+            let keys = self
+                .keys
+                .keys_for(jwks_uri, kid.as_deref(), self.now_ms(), self.upstream.as_ref())
+                .await
+                .map_err(refuse)?;
+            let expect = Expect {
+                issuer: p.detail("oidc_issuer").unwrap_or_default(),
+                client_id: &client_id,
+                nonce: Some(&st.nonce),
+                now_s: self.now_ms() / 1000,
+            };
+            claims = id_token::verify(id_token, &keys, &expect).map_err(refuse)?;
+        }
+        if let Some(url) = p.detail("attributes_url").filter(|u| !u.is_empty()) {
+            let access_token = access_token.ok_or_else(|| refuse("no access token"))?;
+            let info = self.user_info(p, url, &access_token).await?;
+            if let Some(sub) = claims.get("sub")
+                && info.get("sub").is_some_and(|s| s != sub)
+            {
+                return Err(refuse("userInfo describes another user"));
+            }
+            for (k, v) in info {
+                if !matches!(k.as_str(), "sub" | "iss" | "aud") || !claims.contains_key(&k) {
+                    claims.insert(k, v);
+                }
+            }
+        }
+        Ok(claims)
+    }
+
+    async fn user_info(
+        &self,
+        p: &Provider,
+        url: &str,
+        access_token: &str,
+    ) -> Result<Map<String, Value>, FederationError> {
+        let request = if p.doc.provider_type == "Facebook" {
+            let mut fields: Vec<&str> = p.doc.attribute_mapping.values().map(String::as_str).collect();
+            fields.push("id");
+            fields.sort_unstable();
+            fields.dedup();
+            let fields = fields.join(",");
+            let base = if p.detail("attributes_url_add_attributes") == Some("true") && url.ends_with("fields=") {
+                format!("{url}{}", enc(&fields))
+            } else {
+                with_query(url, &[("fields", &fields)])
+            };
+            UpstreamRequest::get(with_query(&base, &[("access_token", access_token)]))
+        } else {
+            let post = p.detail("attributes_request_method") == Some("POST");
+            UpstreamRequest { post, url: url.to_owned(), form: Vec::new(), bearer: Some(access_token.to_owned()) }
+        };
+        let response = self.upstream.send(request).await.map_err(|e| refuse(format!("userInfo failed ({e})")))?;
+        if response.status != 200 {
+            return Err(refuse(format!("userInfo answered status {}", response.status)));
+        }
+        serde_json::from_slice(&response.body).map_err(|_| refuse("userInfo is not a JSON object"))
+    }
+
+    /// Sign in with Apple's client secret: an ES256 JWT Cognate signs with the key the
+    /// administrator gave (`team_id` as issuer, `key_id` as key id), valid five minutes.
+    fn apple_secret(&self, p: &Provider) -> Result<String, FederationError> {
+        let pem = self.secret(p, "private_key")?.unwrap_or_default();
+        let der = apple_key(&pem)?;
+        let now = self.now_ms() / 1000;
+        let claims = serde_json::json!({
+            "iss": p.detail("team_id").unwrap_or_default(),
+            "iat": now,
+            "exp": now + 300,
+            "aud": "https://appleid.apple.com",
+            "sub": p.detail("client_id").unwrap_or_default(),
+        });
+        cognate_crypto::jws::sign_es256_jwt(&der, p.detail("key_id").unwrap_or_default(), claims.to_string().as_bytes())
+            .map_err(|_| FederationError("The Sign in with Apple key cannot sign.".into()))
+    }
+}
