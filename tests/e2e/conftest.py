@@ -9,6 +9,9 @@ Contract with the binary:
 Environment knobs:
   COGNATE_BIN               binary to run (default <repo>/target/debug/cognate)
   COGNATE_E2E_DATABASE_URL  if set, passed as --database-url (Postgres-backed store)
+
+The session server also gets COGNATE_SOCIAL_ENDPOINTS (= --social-endpoints FILE): the Google
+and Facebook stand-ins of federation_fixtures.py, started before it.
 """
 
 import json
@@ -185,8 +188,21 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("cognate-data"))
+def social_stand_ins(tmp_path_factory):
+    """Google and Facebook stand-ins (federation_fixtures.py), started before the session server,
+    which learns their endpoints at start from COGNATE_SOCIAL_ENDPOINTS (a JSON file)."""
+    from federation_fixtures import SocialStandIns
+
+    stand_ins = SocialStandIns().start()
+    stand_ins.file = stand_ins.write_endpoints(tmp_path_factory.mktemp("social") / "social-endpoints.json")
+    yield stand_ins
+    stand_ins.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, social_stand_ins):
+    srv = start_server(tmp_path_factory.mktemp("cognate-data"),
+                       extra_env={"COGNATE_SOCIAL_ENDPOINTS": social_stand_ins.file})
     yield srv
     srv.stop()
 
