@@ -112,17 +112,22 @@ pub(crate) fn apple_key(pem: &str) -> IdpResult<Vec<u8>> {
 
 impl Federation {
     /// The providers `supported` (an app client's SupportedIdentityProviders) names, in its
-    /// order, for the sign-in page; and whether any of them claims identifiers (the page then
-    /// offers the email field that routes by domain).
-    pub async fn buttons(&self, pool_id: &str, supported: &[String]) -> (Vec<ProviderButton>, bool) {
-        let Ok(all) = self.all_providers(pool_id).await else { return (Vec::new(), false) };
+    /// order, for the sign-in page; and the sign-in URLs of those that claim identifiers (when
+    /// there are any, the page offers the email field that routes by domain, and its form may
+    /// end at one of them).
+    pub async fn buttons(&self, pool_id: &str, supported: &[String]) -> (Vec<ProviderButton>, Vec<String>) {
+        let Ok(all) = self.all_providers(pool_id).await else { return (Vec::new(), Vec::new()) };
         let listed: Vec<&Provider> = supported.iter().filter_map(|name| all.iter().find(|p| &p.name == name)).collect();
-        let identifiers = listed.iter().any(|p| !p.doc.idp_identifiers.is_empty());
+        let routed = listed
+            .iter()
+            .filter(|p| !p.doc.idp_identifiers.is_empty())
+            .filter_map(|p| p.sign_in_url().map(String::from))
+            .collect();
         let buttons = listed
             .into_iter()
             .map(|p| ProviderButton { name: p.name.clone(), provider_type: p.doc.provider_type.clone() })
             .collect();
-        (buttons, identifiers)
+        (buttons, routed)
     }
 
     /// The provider an authorization request names, by `identity_provider` or by

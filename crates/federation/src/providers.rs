@@ -51,6 +51,11 @@ impl Provider {
     pub fn detail(&self, key: &str) -> Option<&str> {
         self.doc.details.get(key).map(String::as_str)
     }
+
+    /// Where a sign-in at this provider sends the browser.
+    pub fn sign_in_url(&self) -> Option<&str> {
+        self.detail("authorize_url").or_else(|| self.detail("SSORedirectBindingURI"))
+    }
 }
 
 impl Federation {

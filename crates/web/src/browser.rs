@@ -152,7 +152,8 @@ pub(crate) async fn render_login(
     let (csrf_cookie, csrf) = web.oauth.csrf_pair(jar.get(CSRF_COOKIE).map(|c| c.value()));
     let action = format!("{}/login?{}", site.base, raw.unwrap_or_default());
     let supported = &req.client.identity_providers;
-    let (buttons, identifiers) = web.oauth.federation().buttons(&site.pool_id, supported).await;
+    let (buttons, routed) = web.oauth.federation().buttons(&site.pool_id, supported).await;
+    let identifiers = !routed.is_empty();
     let providers: Vec<(String, String)> = buttons.into_iter().map(|b| (b.name, b.provider_type)).collect();
     let password = supported.is_empty() || supported.iter().any(|s| s == "COGNITO");
     // The authorization request again, as the fields of the form that routes by email domain.
@@ -170,7 +171,7 @@ pub(crate) async fn render_login(
         providers, identifiers, password, hidden,
     };
     let mut page = web.page(site, Some(&req.client.client_id), status, "login.html", ctx).await;
-    if let Ok(csp) = HeaderValue::from_str(&login_csp(&req.redirect_uri)) {
+    if let Ok(csp) = HeaderValue::from_str(&login_csp_with(&req.redirect_uri, &routed)) {
         page.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
     }
     (jar.add(cookie(site, CSRF_COOKIE, csrf_cookie)), page).into_response()
@@ -180,13 +181,25 @@ pub(crate) async fn render_login(
 /// redirect URI: browsers apply form-action to the redirects that follow a submission, and
 /// would otherwise block the code on its way to the client.
 pub(crate) fn login_csp(redirect_uri: &str) -> String {
-    let origin = match redirect_uri.split_once("://") {
+    login_csp_with(redirect_uri, &[])
+}
+
+/// The same, when the page's corporate-ID form may end at identity providers' authorization
+/// endpoints (`providers`: their URLs, as the administrator configured them).
+fn login_csp_with(redirect_uri: &str, providers: &[String]) -> String {
+    let origin_of = |url: &str| match url.split_once("://") {
         Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or_default()),
-        None => format!("{}:", redirect_uri.split(':').next().unwrap_or_default()),
+        None => format!("{}:", url.split(':').next().unwrap_or_default()),
     };
-    let safe = origin.bytes().all(|b| b.is_ascii_alphanumeric() || b".-+:/[]_".contains(&b));
-    let target = if safe { format!(" {origin}") } else { String::new() };
-    crate::CSP.replace("form-action 'self'", &format!("form-action 'self'{target}"))
+    let mut targets = String::new();
+    for origin in std::iter::once(origin_of(redirect_uri)).chain(providers.iter().map(|u| origin_of(u))) {
+        let safe = origin.bytes().all(|b| b.is_ascii_alphanumeric() || b".-+:/[]_".contains(&b));
+        if safe && !targets.split(' ').any(|t| t == origin) {
+            targets.push(' ');
+            targets.push_str(&origin);
+        }
+    }
+    crate::CSP.replace("form-action 'self'", &format!("form-action 'self'{targets}"))
 }
 
 pub(crate) async fn logout(
