@@ -217,7 +217,7 @@ mod tests {
 #[cfg(test)]
 mod es256_tests {
     use super::*;
-    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 
     #[test]
     fn es256_signs_and_verifies_with_the_public_point_only() {
