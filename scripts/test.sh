@@ -4,7 +4,7 @@
 # against a running `cognate`) on the embedded SQLite store and on PostgreSQL.
 #
 # On a fresh machine with a Rust toolchain, Python 3 and Node.js it installs what is missing
-# itself: the Python packages (tests/e2e/requirements.txt), the Node packages (npm ci in
+# itself: the Debian packages SAML builds and tests with (apt-get, as root), the Python packages (tests/e2e/requirements.txt), the Node packages (npm ci in
 # tests/e2e/js), Chromium for the browser tests (apt-get, as root), and a local PostgreSQL
 # when none answers on 127.0.0.1:5432 (started if installed, installed with apt-get when run
 # as root). It fails, rather than passing, when a group of tests cannot run;
@@ -49,6 +49,18 @@ browser() {
   apt_install chromium || die "/usr/bin/chromium is not installed and could not be installed (the browser tests need it)"
 }
 
+# SAML (cognate-saml, samael) builds against the C xmlsec1/libxml2/OpenSSL stack, and the SAML
+# tests' identity provider (pysaml2) signs and encrypts with Debian's xmlsec1.
+saml_packages() {
+  local missing=()
+  for pkg in pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev xmlsec1; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing ${missing[*]} with apt-get (SAML build and tests)"
+  apt_install "${missing[@]}" || die "${missing[*]} are not installed and could not be installed (SAML needs them)"
+}
+
 pg_answers() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
 
 # Starts an installed PostgreSQL, or installs one (as root, with apt-get) whose postgres user
@@ -79,7 +91,8 @@ postgres_database() {
   psql "$PG_URL" -qc 'SELECT 1' >/dev/null
 }
 
-say "installing test dependencies (Python and Node packages, Chromium)"
+say "installing test dependencies (SAML build packages, Python and Node packages, Chromium)"
+command -v dpkg >/dev/null && saml_packages
 python_packages
 node_packages
 browser

@@ -66,6 +66,9 @@ pub(crate) struct ProviderDoc {
     pub attribute_mapping: BTreeMap<String, String>,
     #[serde(default)]
     pub idp_identifiers: Vec<String>,
+    /// A SAML provider's metadata, parsed when it was configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saml: Option<crate::saml::SamlIdp>,
 }
 
 pub(crate) fn invalid(message: impl Into<String>) -> IdpError {
@@ -126,13 +129,8 @@ pub(crate) async fn complete(
     social: &crate::SocialEndpoints,
     upstream: &dyn Upstream,
 ) -> IdpResult<BTreeMap<String, String>> {
-    let (required, optional) = keys_of(provider_type).ok_or_else(|| {
-        if provider_type == "SAML" {
-            invalid("SAML identity providers are not available in Cognate yet.")
-        } else {
-            invalid(format!("ProviderType {provider_type} is not supported."))
-        }
-    })?;
+    let (required, optional) =
+        keys_of(provider_type).ok_or_else(|| invalid(format!("ProviderType {provider_type} is not supported.")))?;
     given.retain(|k, _| {
         !COMPUTED.contains(&k.as_str()) || required.contains(&k.as_str()) || optional.contains(&k.as_str())
     });

@@ -3,7 +3,8 @@
 //! GetIdentityProviderByIdentifier) in `providers.rs` with Cognito's ProviderDetails rules in
 //! `details.rs`; the relying-party side of OpenID Connect and of the OAuth 2.0 social
 //! providers in `oidc.rs` (ID tokens checked in `id_token.rs` against keys from `jwks.rs`);
-//! the mapping of what a provider says to pool attributes in `mapping.rs`. The user that
+//! the mapping of what a provider says to pool attributes in `mapping.rs`; SAML 2.0 in
+//! `saml.rs`, its XML work behind the [`SamlSp`] trait (`cognate-saml` implements it). The user that
 //! signs in is `cognate-idp`'s (`federated.rs`); codes and sessions are `cognate-oauth`'s.
 //!
 //! **Architecture invariant:** no HTTP server code and no SQL; every call to a provider goes
@@ -16,10 +17,12 @@ mod jwks;
 mod mapping;
 pub mod oidc;
 mod providers;
+pub mod saml;
 mod upstream;
 
 pub use details::{Endpoints, SocialEndpoints};
 pub use oidc::{Begin, Completed, FederationError, ProviderButton};
+pub use saml::{NoSaml, SamlAssertion, SamlExpect, SamlIdp, SamlSp};
 pub use upstream::{NoUpstream, Upstream, UpstreamError, UpstreamRequest, UpstreamResponse};
 
 use cognate_core::Clock;
@@ -38,6 +41,7 @@ pub struct Federation {
     upstream: Arc<dyn Upstream>,
     social: Arc<SocialEndpoints>,
     keys: Arc<jwks::KeyCache>,
+    saml: Arc<dyn SamlSp>,
 }
 
 impl Federation {
@@ -48,13 +52,29 @@ impl Federation {
         master_key: Arc<MasterKey>,
         upstream: Arc<dyn Upstream>,
     ) -> Self {
-        Federation { idp, store, clock, master_key, upstream, social: Default::default(), keys: Default::default() }
+        Federation {
+            idp,
+            store,
+            clock,
+            master_key,
+            upstream,
+            social: Default::default(),
+            keys: Default::default(),
+            saml: Arc::new(NoSaml),
+        }
     }
 
     /// The same service with the operator's endpoints for the social providers
     /// (`--social-endpoints`), used instead of the providers' public ones.
     pub fn with_social_endpoints(mut self, social: SocialEndpoints) -> Self {
         self.social = Arc::new(social);
+        self
+    }
+
+    /// The same service with a SAML backend (`cognate-saml`); without one SAML providers
+    /// are refused.
+    pub fn with_saml(mut self, saml: Arc<dyn SamlSp>) -> Self {
+        self.saml = saml;
         self
     }
 

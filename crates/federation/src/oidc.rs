@@ -42,6 +42,10 @@ impl From<IdpError> for FederationError {
     }
 }
 
+fn expired() -> FederationError {
+    FederationError("The sign-in through the identity provider expired or was already used. Start again.".into())
+}
+
 fn refuse(why: impl std::fmt::Display) -> FederationError {
     FederationError(format!("The identity provider's answer was refused: {why}."))
 }
@@ -69,12 +73,15 @@ pub struct Completed {
 }
 
 #[derive(Serialize, Deserialize)]
-struct State {
-    provider: String,
-    nonce: String,
-    redirect_uri: String,
-    binding: String,
-    carry: String,
+pub(crate) struct State {
+    pub provider: String,
+    pub nonce: String,
+    pub redirect_uri: String,
+    pub binding: String,
+    pub carry: String,
+    /// The AuthnRequest ID of a SAML sign-in, which the response must answer.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 fn state_key(state: &str) -> String {
@@ -158,25 +165,31 @@ impl Federation {
         Ok(Some(chosen))
     }
 
-    /// Starts a sign-in at `provider`: the redirect to its authorization endpoint, whose
-    /// answer comes back to `callback` (the hosted UI's `/oauth2/idpresponse`).
+    /// Starts a sign-in at `provider`: the redirect to its authorization endpoint (or SAML
+    /// single sign-on service), whose answer comes back to the hosted UI at `base`
+    /// (`/oauth2/idpresponse`, or `/saml2/idpresponse` for SAML).
     pub async fn begin(
         &self,
         pool_id: &str,
         provider: &str,
-        callback: &str,
+        base: &str,
         carry: String,
     ) -> Result<Begin, FederationError> {
         let p = self.load_provider(pool_id, provider).await?;
+        let saml = p.doc.provider_type == "SAML";
+        let callback = if saml { format!("{base}/saml2/idpresponse") } else { format!("{base}/oauth2/idpresponse") };
+        let callback = callback.as_str();
         let state = hex::encode(cognate_crypto::random::bytes::<32>());
         let nonce = hex::encode(cognate_crypto::random::bytes::<16>());
         let binding = hex::encode(cognate_crypto::random::bytes::<32>());
+        let request_id = saml.then(|| format!("_{}", hex::encode(cognate_crypto::random::bytes::<20>())));
         let record = State {
             provider: p.name.clone(),
             nonce: nonce.clone(),
             redirect_uri: callback.to_owned(),
             binding: cognate_crypto::digest_hex(&[b"federation-binding", binding.as_bytes()]),
             carry,
+            request_id: request_id.clone(),
         };
         let data = serde_json::to_string(&record).map_err(|e| IdpError::Internal(e.to_string()))?;
         let session = SessionRecord {
@@ -186,6 +199,10 @@ impl Federation {
             data,
         };
         self.store.insert_session(&session).await.map_err(IdpError::from)?;
+        if let Some(request_id) = &request_id {
+            let redirect = self.saml_redirect(pool_id, &p, callback, request_id, &state).await?;
+            return Ok(Begin { redirect, binding });
+        }
         let client_id = p.detail("client_id").unwrap_or_default().to_owned();
         let scopes = p.detail("authorize_scopes").unwrap_or_default().to_owned();
         let mut params = vec![
@@ -215,24 +232,8 @@ impl Federation {
         params: &HashMap<String, String>,
         binding: Option<&str>,
     ) -> Result<Completed, FederationError> {
-        let expired = || {
-            FederationError(
-                "The sign-in through the identity provider expired or was already used. Start again.".into(),
-            )
-        };
-        let state = params.get("state").filter(|s| !s.is_empty() && s.len() <= 256).ok_or_else(expired)?;
-        let record = self.store.take_session(&state_key(state)).await.map_err(IdpError::from)?.ok_or_else(expired)?;
-        if record.pool_id != pool_id || record.expires_ms <= self.now_ms() {
-            return Err(expired());
-        }
-        let st: State = serde_json::from_str(&record.data).map_err(|e| IdpError::Internal(e.to_string()))?;
-        let bound = binding.is_some_and(|b| {
-            let digest = cognate_crypto::digest_hex(&[b"federation-binding", b.as_bytes()]);
-            cognate_crypto::ct_eq(digest.as_bytes(), st.binding.as_bytes())
-        });
-        if !bound {
-            return Err(FederationError("This sign-in was started in another browser. Start again.".into()));
-        }
+        let state = params.get("state").map(String::as_str).unwrap_or_default();
+        let st = self.take_state(pool_id, state, binding).await?.ok_or_else(expired)?;
         if let Some(error) = params.get("error") {
             let error = if error.len() <= 64 && error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 error.clone()
@@ -253,6 +254,34 @@ impl Federation {
             attributes,
         };
         Ok(Completed { carry: st.carry, result: Ok(identity) })
+    }
+
+    /// The sign-in a state names, spent now; `None` when it names none (unknown, used,
+    /// expired, another pool's). Refused when the browser is not the one that started it.
+    pub(crate) async fn take_state(
+        &self,
+        pool_id: &str,
+        state: &str,
+        binding: Option<&str>,
+    ) -> Result<Option<State>, FederationError> {
+        if state.len() != 64 || !state.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let Some(record) = self.store.take_session(&state_key(state)).await.map_err(IdpError::from)? else {
+            return Ok(None);
+        };
+        if record.pool_id != pool_id || record.expires_ms <= self.now_ms() {
+            return Ok(None);
+        }
+        let st: State = serde_json::from_str(&record.data).map_err(|e| IdpError::Internal(e.to_string()))?;
+        let bound = binding.is_some_and(|b| {
+            let digest = cognate_crypto::digest_hex(&[b"federation-binding", b.as_bytes()]);
+            cognate_crypto::ct_eq(digest.as_bytes(), st.binding.as_bytes())
+        });
+        if !bound {
+            return Err(FederationError("This sign-in was started in another browser. Start again.".into()));
+        }
+        Ok(Some(st))
     }
 
     /// The provider's code for its tokens, then what it says about the user.

@@ -124,7 +124,12 @@ impl Federation {
                 }
             }
         }
-        let mut details = details::complete(provider_type, details, &self.social, self.upstream.as_ref()).await?;
+        let (mut details, saml) = if provider_type == "SAML" {
+            let (details, idp) = self.complete_saml(pool_id, details).await?;
+            (details, Some(idp))
+        } else {
+            (details::complete(provider_type, details, &self.social, self.upstream.as_ref()).await?, None)
+        };
         let mut sealed = BTreeMap::new();
         for key in SECRET_KEYS {
             if let Some(v) = details.remove(*key) {
@@ -143,7 +148,7 @@ impl Federation {
                 return Err(invalid(format!("Attribute mapping for {attr} names no provider attribute.")));
             }
         }
-        if !mapping.contains_key("username") {
+        if !mapping.contains_key("username") && provider_type != "SAML" {
             mapping.insert("username".into(), details::default_subject_claim(provider_type).to_owned());
         }
         let mut seen = std::collections::HashSet::new();
@@ -173,6 +178,7 @@ impl Federation {
             sealed,
             attribute_mapping: mapping,
             idp_identifiers: identifiers,
+            saml,
         })
     }
 

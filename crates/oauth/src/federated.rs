@@ -8,7 +8,7 @@
 use crate::OAuth;
 use crate::authorize::{AuthorizeError, AuthorizeParams};
 use crate::error::OAuthError;
-use cognate_federation::Begin;
+use cognate_federation::{Begin, Completed};
 use cognate_idp::hosted::HostedSignIn;
 use std::collections::HashMap;
 
@@ -23,7 +23,7 @@ pub enum FederatedOutcome {
 
 impl OAuth {
     /// The redirect to the provider an authorization request names, if it names one that
-    /// the client lists; `callback` is the hosted UI's absolute base URL.
+    /// the client lists; `base` is the hosted UI's absolute base URL.
     pub async fn federate(
         &self,
         pool_id: &str,
@@ -49,8 +49,7 @@ impl OAuth {
         carried.remove("identity_provider");
         carried.remove("idp_identifier");
         let carry = serde_json::to_string(&carried).map_err(|e| AuthorizeError::Page(e.to_string()))?;
-        let callback = format!("{base}/oauth2/idpresponse");
-        match self.federation.begin(pool_id, &chosen, &callback, carry).await {
+        match self.federation.begin(pool_id, &chosen, base, carry).await {
             Ok(begin) => Ok(Some(begin)),
             Err(e) => Err(AuthorizeError::Redirect(req.error_redirect(&OAuthError::invalid_request(e.0)))),
         }
@@ -65,6 +64,27 @@ impl OAuth {
         binding: Option<&str>,
     ) -> Result<FederatedOutcome, AuthorizeError> {
         let done = self.federation.complete(pool_id, params, binding).await.map_err(|e| AuthorizeError::Page(e.0))?;
+        self.finish(pool_id, done).await
+    }
+
+    /// `/saml2/idpresponse`: a SAML identity provider's posted response, answering this
+    /// browser's sign-in (`binding`) or, for providers with IDPInit, starting one.
+    pub async fn saml_response(
+        &self,
+        pool_id: &str,
+        form: &HashMap<String, String>,
+        binding: Option<&str>,
+        base: &str,
+    ) -> Result<FederatedOutcome, AuthorizeError> {
+        let done = self
+            .federation
+            .complete_saml_response(pool_id, form, binding, base)
+            .await
+            .map_err(|e| AuthorizeError::Page(e.0))?;
+        self.finish(pool_id, done).await
+    }
+
+    async fn finish(&self, pool_id: &str, done: Completed) -> Result<FederatedOutcome, AuthorizeError> {
         let carried: HashMap<String, String> =
             serde_json::from_str(&done.carry).map_err(|e| AuthorizeError::Page(e.to_string()))?;
         let p = AuthorizeParams(carried);
@@ -79,6 +99,13 @@ impl OAuth {
                 return Ok(FederatedOutcome::Redirect(req.error_redirect(&e)));
             }
         };
+        if !req.client.identity_providers.contains(&identity.provider_name) {
+            let e = OAuthError::invalid_request(format!(
+                "The client does not allow sign-in through {}.",
+                identity.provider_name
+            ));
+            return Ok(FederatedOutcome::Redirect(req.error_redirect(&e)));
+        }
         let client_id = req.client.client_id.clone();
         // Trigger events name the app client, as for a sign-up through the hosted UI.
         let signed_in =

@@ -103,6 +103,8 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
     let federation =
         cognate_federation::Federation::new(idp.clone(), store.clone(), clock.clone(), master_key.clone(), upstream)
             .with_social_endpoints(config.social_endpoints.clone());
+    #[cfg(feature = "saml")]
+    let federation = federation.with_saml(Arc::new(cognate_saml::Samael::new()));
     let oauth =
         cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key, federation).with_settings(oauth_settings);
     Ok(Services { idp, oauth, admin })

@@ -251,3 +251,68 @@ pub(crate) async fn idp_response(
         Err(e) => (jar, failed(&web, e, None)).into_response(),
     }
 }
+
+/// `/saml2/idpresponse`: a SAML identity provider's response (HTTP-POST binding).
+pub(crate) async fn saml_response(
+    site: Site,
+    State(web): State<Arc<Web>>,
+    jar: CookieJar,
+    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let binding = jar.get(FEDERATION_COOKIE).map(|c| c.value().to_owned());
+    let relay = fields.get("RelayState").map(String::as_str).unwrap_or_default();
+    let ours = relay.len() == 64 && relay.bytes().all(|b| b.is_ascii_hexdigit());
+    if binding.is_none() && ours {
+        // The IdP's POST is cross-site: over plain http the SameSite=Lax cookie stays behind.
+        // A same-site GET brings it.
+        return match web.oauth.federation().park_saml(&site.pool_id, &fields).await {
+            Ok(id) => see_other(&format!("{}/saml2/idpresponse?resume={id}", site.base)),
+            Err(e) => error_page(&web, StatusCode::BAD_REQUEST, &e.0, None),
+        };
+    }
+    saml_finish(&site, &web, jar, fields, binding).await
+}
+
+/// `/saml2/idpresponse?resume=…`: a parked response, now with the browser's cookies.
+pub(crate) async fn saml_resume(site: Site, State(web): State<Arc<Web>>, jar: CookieJar, query: Params) -> Response {
+    let id = query.map(|Query(q)| q).unwrap_or_default().remove("resume").unwrap_or_default();
+    let binding = jar.get(FEDERATION_COOKIE).map(|c| c.value().to_owned());
+    match web.oauth.federation().resume_saml(&site.pool_id, &id).await {
+        Ok(fields) => saml_finish(&site, &web, jar, fields, binding).await,
+        Err(e) => error_page(&web, StatusCode::BAD_REQUEST, &e.0, None),
+    }
+}
+
+async fn saml_finish(
+    site: &Site,
+    web: &Web,
+    jar: CookieJar,
+    fields: HashMap<String, String>,
+    binding: Option<String>,
+) -> Response {
+    let jar = jar.remove(Cookie::build(FEDERATION_COOKIE).path(site.cookie_path()));
+    match web.oauth.saml_response(&site.pool_id, &fields, binding.as_deref(), &site.absolute).await {
+        Ok(FederatedOutcome::SignedIn { redirect, session_cookie }) => {
+            (jar.add(cookie(site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
+        }
+        Ok(FederatedOutcome::Redirect(uri)) => (jar, found(&uri)).into_response(),
+        Err(e) => (jar, failed(web, e, None)).into_response(),
+    }
+}
+
+/// A 303: the browser follows with a GET.
+fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response(),
+        Err(_) => (StatusCode::BAD_REQUEST, "the redirect target is not a valid URL").into_response(),
+    }
+}
+
+/// `/saml2/metadata`: the pool's SAML service-provider metadata.
+pub(crate) async fn saml_metadata(site: Site, State(web): State<Arc<Web>>) -> Response {
+    match web.oauth.federation().sp_metadata(&site.pool_id, &site.absolute).await {
+        Ok(xml) => ([(CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response(),
+        Err(e) => error_page(&web, StatusCode::NOT_FOUND, &e.0, None),
+    }
+}

@@ -83,6 +83,7 @@ fn dependencies_point_one_way() {
         ("store-sql", &["cognate-core", "cognate-store"]),
         ("idp", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store"]),
         ("federation", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp"]),
+        ("saml", &["cognate-federation"]),
         (
             "oauth",
             &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp", "cognate-federation"],
@@ -103,13 +104,13 @@ fn dependencies_point_one_way() {
 
 #[test]
 fn sql_and_http_stay_in_their_crates() {
-    for krate in ["core", "wire", "crypto", "policy", "store", "idp", "federation", "oauth", "api", "web"] {
+    for krate in ["core", "wire", "crypto", "policy", "store", "idp", "federation", "saml", "oauth", "api", "web"] {
         assert!(
             !dependencies(krate).contains(&"sqlx".to_owned()),
             "only store-sql knows SQL, but {krate} depends on sqlx"
         );
     }
-    for krate in ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "federation", "oauth"] {
+    for krate in ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "federation", "saml", "oauth"] {
         let deps = dependencies(krate);
         for http in ["axum", "tower-http", "http", "reqwest"] {
             assert!(
