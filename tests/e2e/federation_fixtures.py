@@ -9,7 +9,9 @@
   social presets. `social_endpoints()` is the JSON Cognate reads from `--social-endpoints FILE`
   (env COGNATE_SOCIAL_ENDPOINTS) at start; conftest.py starts both for the session server.
   Each app (client_id) is registered with the account it signs in as, so tests sharing the
-  stand-ins never see each other's users.
+  stand-ins never see each other's users. A Google app may be registered with `misbehave=` (one
+  of GOOGLE_MISBEHAVIOURS: a forged or wrong ID token, a broken token or userinfo answer) and
+  have its signing key rotated (`rotate_key`); other apps are answered as before.
 - `FederatedBrowser`: a `requests` session that follows no redirect by itself. It opens Cognate's
   authorize endpoint with `identity_provider=<ProviderName>` (PKCE S256), checks the redirect to
   the upstream's authorization endpoint, signs in there (or refuses), carries the upstream's
@@ -25,6 +27,8 @@ Contract with the binary (in addition to conftest.py's):
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import queue
 import secrets
@@ -230,12 +234,15 @@ class _StandIn:
                     reply_headers = {"Content-Type": "application/json", **reply_headers}
                 elif isinstance(body, str):
                     body = body.encode()
-                self.send_response(status)
-                for key, value in reply_headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
+                try:
+                    self.send_response(status)
+                    for key, value in reply_headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(body or b"")))
+                    self.end_headers()
+                    self.wfile.write(body or b"")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading (an oversized answer, say)
 
             do_GET = _handle
             do_POST = _handle
@@ -251,10 +258,14 @@ class _StandIn:
             self.httpd.shutdown()
             self.httpd.server_close()
 
-    def register(self, client_id, client_secret, account):
-        """`account` is what this app's users sign in as (a dict of the provider's claims)."""
+    def register(self, client_id, client_secret, account, misbehave=None):
+        """`account` is what this app's users sign in as (a dict of the provider's claims).
+        `misbehave` (GoogleStandIn only; see GOOGLE_MISBEHAVIOURS) makes the stand-in answer
+        this app's sign-ins in one hostile way; None (the default) answers correctly."""
+        if misbehave is not None and misbehave not in getattr(self, "MISBEHAVIOURS", {}):
+            raise ValueError(f"{type(self).__name__} cannot misbehave as {misbehave!r}")
         with self.lock:
-            self.apps[client_id] = {"secret": client_secret, "account": dict(account)}
+            self.apps[client_id] = {"secret": client_secret, "account": dict(account), "misbehave": misbehave}
 
     def calls_to(self, path, client_id=None):
         with self.lock:
@@ -295,16 +306,59 @@ class _StandIn:
             return self.tokens.get(token)
 
 
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unsigned_jwt(header, claims):
+    return _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode())
+
+
+def _hs256_jwt(header, claims, secret):
+    signing_input = _unsigned_jwt(header, claims)
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + _b64url(signature)
+
+
+# The hostile answers GoogleStandIn can give one app (register(..., misbehave=KEY)).
+GOOGLE_MISBEHAVIOURS = {
+    "foreign-key": "the ID token is signed RS256 by a key the JWKS does not hold (under the published kid)",
+    "foreign-kid": "the ID token is signed RS256 by a key the JWKS does not hold (under its own, unpublished kid)",
+    "alg-none": "the ID token is unsigned (alg none, empty signature)",
+    "hs256-modulus": "the ID token is HS256 with the published RSA key's modulus bytes as the secret",
+    "hs256-secret": "the ID token is HS256 with the app's client secret as the secret",
+    "wrong-iss": "the ID token's iss is another issuer",
+    "wrong-aud": "the ID token's aud (and azp) is another app",
+    "expired": "the ID token expired an hour ago",
+    "wrong-nonce": "the ID token's nonce is not the one the relying party sent",
+    "no-id-token": "the token response has no id_token",
+    "not-json": "the token endpoint answers 200 with an HTML page",
+    "huge": "the token endpoint answers a valid token response padded to 2 MiB",
+    "userinfo-other-sub": "userinfo describes another sub than the ID token",
+    "invalid-grant": 'the token endpoint answers 400 {"error": "invalid_grant"}',
+}
+
+
 class GoogleStandIn(_StandIn):
     """Google-like OpenID Provider: /o/oauth2/v2/auth redirects straight back with a code;
     /token takes client_secret_post only and returns an RS256 ID token (iss = this base URL,
     aud = client_id, nonce echoed) signed by /oauth2/v3/certs; /v1/userinfo answers the bearer.
-    Account claims: sub, email, email_verified, name."""
+    Account claims: sub, email, email_verified, name.
+
+    Per app: `register(..., misbehave=KEY)` (GOOGLE_MISBEHAVIOURS) makes its answers hostile;
+    `rotate_key(client_id)` gives the app a new signing key under a new kid, published in the
+    JWKS from then on (the previous keys stay published)."""
+
+    MISBEHAVIOURS = GOOGLE_MISBEHAVIOURS
+    HUGE_BYTES = 2 * 1024 * 1024
 
     def __init__(self):
         super().__init__()
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = secrets.token_hex(8)
+        self.rotated = {}  # kid -> private key of keys rotate_key() made (published)
+        self.rogue = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # never published
+        self.id_tokens = []  # (client_id, ID token) of every token answer, in order
 
     def endpoints(self):
         return {
@@ -315,18 +369,60 @@ class GoogleStandIn(_StandIn):
             "jwks_uri": f"{self.url}/oauth2/v3/certs",
         }
 
+    @staticmethod
+    def _jwk(private_key, kid):
+        key = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
+        key.update(kid=kid, alg="RS256", use="sig")
+        return key
+
     def jwks(self):
-        key = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        key.update(kid=self.kid, alg="RS256", use="sig")
-        return {"keys": [key]}
+        with self.lock:
+            rotated = list(self.rotated.items())
+        return {"keys": [self._jwk(self.key, self.kid)] + [self._jwk(key, kid) for kid, key in rotated]}
+
+    def rotate_key(self, client_id):
+        """The app's ID tokens are signed from now on by a new key with a new kid, which the
+        JWKS publishes from now on; returns the new kid."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        kid = secrets.token_hex(8)
+        with self.lock:
+            self.rotated[kid] = key
+            self.apps[client_id]["signing"] = (kid, key)
+        return kid
+
+    def _misbehaviour(self, client_id):
+        return (self.apps.get(client_id) or {}).get("misbehave")
 
     def id_token(self, grant):
+        app = self.apps.get(grant["client_id"]) or {}
+        misbehave = app.get("misbehave")
         now = int(time.time())
         claims = {"iss": self.url, "aud": grant["client_id"], "azp": grant["client_id"], "iat": now,
                   "exp": now + 3600, **grant["account"]}
         if grant.get("nonce"):
             claims["nonce"] = grant["nonce"]
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+        kid, key = app.get("signing") or (self.kid, self.key)
+        if misbehave == "wrong-iss":
+            claims["iss"] = "https://issuer.invalid"
+        elif misbehave == "wrong-aud":
+            claims["aud"] = claims["azp"] = "someone-else.apps.googleusercontent.com"
+        elif misbehave == "expired":
+            claims["iat"], claims["exp"] = now - 7200, now - 3600
+        elif misbehave == "wrong-nonce":
+            claims["nonce"] = secrets.token_hex(16)
+        elif misbehave == "foreign-key":
+            key = self.rogue
+        elif misbehave == "foreign-kid":
+            kid, key = "rogue-" + secrets.token_hex(8), self.rogue
+        elif misbehave == "alg-none":
+            return _unsigned_jwt({"alg": "none", "kid": kid, "typ": "JWT"}, claims) + "."
+        elif misbehave == "hs256-modulus":
+            n = key.public_key().public_numbers().n
+            return _hs256_jwt({"alg": "HS256", "kid": kid, "typ": "JWT"}, claims,
+                              n.to_bytes((n.bit_length() + 7) // 8, "big"))
+        elif misbehave == "hs256-secret":
+            return _hs256_jwt({"alg": "HS256", "kid": kid, "typ": "JWT"}, claims, app["secret"].encode())
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
     def route(self, method, path, query, form, headers):
         if path == "/.well-known/openid-configuration":
@@ -347,19 +443,34 @@ class GoogleStandIn(_StandIn):
                                         form.get("redirect_uri"))
             if error:
                 return error
+            misbehave = self._misbehaviour(grant["client_id"])
+            if misbehave == "invalid-grant":
+                return 400, {"Cache-Control": "no-store"}, {"error": "invalid_grant", "error_description": "Bad Request"}
+            if misbehave == "not-json":
+                return 200, {"Content-Type": "text/html; charset=utf-8"}, "<html><body><h1>Welcome!</h1></body></html>"
             access = secrets.token_urlsafe(24)
             with self.lock:
                 self.tokens[access] = grant
-            return 200, {"Cache-Control": "no-store"}, {
+            answer = {
                 "access_token": access, "token_type": "Bearer", "expires_in": 3599,
                 "scope": "openid https://www.googleapis.com/auth/userinfo.email "
                          "https://www.googleapis.com/auth/userinfo.profile",
                 "id_token": self.id_token(grant)}
+            with self.lock:
+                self.id_tokens.append((grant["client_id"], answer["id_token"]))
+            if misbehave == "no-id-token":
+                del answer["id_token"]
+            if misbehave == "huge":
+                answer["padding"] = "x" * self.HUGE_BYTES
+            return 200, {"Cache-Control": "no-store"}, answer
         if path == "/v1/userinfo":
             grant = self._bearer(query, headers)
             if grant is None:
                 return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, {"error": "invalid_token"}
-            return 200, {}, dict(grant["account"])
+            info = dict(grant["account"])
+            if self._misbehaviour(grant["client_id"]) == "userinfo-other-sub":
+                info["sub"] = str(secrets.randbelow(10**20) + 10**20)
+            return 200, {}, info
         return 404, {}, {"error": "not_found", "path": path}
 
 

@@ -9,6 +9,7 @@ use crate::OAuth;
 use crate::authorize::{AuthorizeError, AuthorizeParams};
 use crate::error::OAuthError;
 use cognate_federation::{Begin, Completed};
+use cognate_idp::IdpError;
 use cognate_idp::hosted::HostedSignIn;
 use std::collections::HashMap;
 
@@ -85,6 +86,7 @@ impl OAuth {
     }
 
     async fn finish(&self, pool_id: &str, done: Completed) -> Result<FederatedOutcome, AuthorizeError> {
+        let saml_session = done.saml_session.clone();
         let carried: HashMap<String, String> =
             serde_json::from_str(&done.carry).map_err(|e| AuthorizeError::Page(e.to_string()))?;
         let p = AuthorizeParams(carried);
@@ -117,10 +119,15 @@ impl OAuth {
                     "The federated sign-in needs a step this page does not offer.".into(),
                 ));
             }
+            // A mapped value the pool's schema refuses (a malformed email, say) is the
+            // provider's doing: say so.
+            Err(IdpError::InvalidParameter(why)) => {
+                return Err(AuthorizeError::Page(format!("The identity provider's answer was refused: {why}")));
+            }
             Err(e) => return Err(AuthorizeError::Page(crate::login::sign_in_message(e))),
         };
         let (session_cookie, live) = self
-            .start_session(pool_id, &client_id, &sub, auth_time)
+            .start_session_from(pool_id, &client_id, &sub, auth_time, saml_session)
             .await
             .map_err(|e| AuthorizeError::Redirect(req.error_redirect(&e)))?;
         let redirect = self.grant(&req, &live).await;
@@ -141,4 +148,17 @@ fn relayed(error: &str) -> &'static str {
         "interaction_required",
     ];
     CODES.iter().find(|c| **c == error).copied().unwrap_or("access_denied")
+}
+
+impl OAuth {
+    /// `/saml2/logout`: the IdP's LogoutResponse; where the browser goes next (the client's
+    /// sign-out URL the logout named).
+    pub async fn saml_logout_response(
+        &self,
+        pool_id: &str,
+        raw_query: &str,
+        base: &str,
+    ) -> Result<String, AuthorizeError> {
+        self.federation.complete_saml_logout(pool_id, raw_query, base).await.map_err(|e| AuthorizeError::Page(e.0))
+    }
 }
