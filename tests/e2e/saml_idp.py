@@ -21,6 +21,16 @@ metadata).
   "response" | "both" | "none"; `encrypt_cert_pem`: an EncryptedAssertion (AES-128-CBC,
   RSA-OAEP) to that certificate; `forge`: one mutation from FORGERIES.
 - `.impostor()`: the same IdP (entity id, SP metadata) signing with the evil key.
+- Single logout (SP-initiated, HTTP-Redirect both ways): every `respond` puts a SessionIndex
+  in the AuthnStatement (`session_index`, or a fresh one) and records the IdP session in
+  `.sessions` ({SessionIndex: NameID}). `.parse_logout_redirect(url)` decodes the LogoutRequest
+  of a redirect to IDP_SLO_URL, verifies its query signature over the octets as received (as
+  `parse_redirect` does) and has pysaml2's IdP parse it too (`parse_logout_request`, with its
+  own redirect-signature check). `.logout_response(request)` ends the IdP session and returns
+  the URL of the signed (SigAlg + Signature over the query) HTTP-Redirect LogoutResponse
+  (`create_logout_response` + `apply_binding`) to the SP's SLO endpoint; `sign=False`, `forge`
+  (LOGOUT_FORGERIES) and `relay_state` make the negative cases. `redirect_signature_ok(url,
+  cert_pem)` checks a redirect message's query signature with pysaml2's verifier.
 - `MetadataServer(xml)`: serves the metadata at http://127.0.0.1:PORT/metadata (`.url`),
   counting the GETs (`.hits`); `.stop()`.
 
@@ -94,10 +104,15 @@ FORGERIES = {
     "wrap_extensions": "XSW: the genuine signed assertion moved under samlp:Extensions, an evil one in its place",
 }
 EVIL_NAME_ID = "admin@corp.test"
+LOGOUT_FORGERIES = {
+    "wrong_in_response_to": "InResponseTo names another request (then signed)",
+    "wrong_destination": "Destination is another host's SLO URL; the redirect still goes to the SP (signed)",
+    "wrong_issuer": "Issuer is another IdP's entity id (signed by this one)",
+}
 
 
 class RequestSignatureError(AssertionError):
-    """A signed AuthnRequest whose query signature does not verify."""
+    """A signed AuthnRequest (or LogoutRequest) whose query signature does not verify."""
 
 
 # --------------------------------------------------------------------------
@@ -169,8 +184,8 @@ def xmlsec_problem():
 
 
 def parse_sp_metadata(xml: str) -> dict:
-    """{entity_id, acs_url (HTTP-POST), acs_bindings, signing_certs, encryption_certs, all_certs,
-    authn_requests_signed} of an SP's metadata; certificates as PEM. KeyDescriptors without `use`
+    """{entity_id, acs_url (HTTP-POST), acs_bindings, slo_bindings, signing_certs, encryption_certs,
+    all_certs, authn_requests_signed} of an SP's metadata; certificates as PEM. KeyDescriptors without `use`
     count for both uses (saml-metadata 2.4.1.1)."""
     root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
     if root.tag != f"{{{NS['md']}}}EntityDescriptor":
@@ -180,6 +195,7 @@ def parse_sp_metadata(xml: str) -> dict:
         raise ValueError("no SPSSODescriptor")
     acs = sp.findall("md:AssertionConsumerService", NS)
     post = [a.get("Location") for a in acs if a.get("Binding") == BINDING_HTTP_POST]
+    slo = sp.findall("md:SingleLogoutService", NS)
     signing, encryption, every = [], [], []
     for kd in sp.findall("md:KeyDescriptor", NS):
         use = kd.get("use")
@@ -195,6 +211,7 @@ def parse_sp_metadata(xml: str) -> dict:
         "entity_id": root.get("entityID"),
         "acs_url": post[0] if post else None,
         "acs_bindings": [(a.get("Binding"), a.get("Location")) for a in acs],
+        "slo_bindings": [(a.get("Binding"), a.get("Location")) for a in slo],
         "signing_certs": signing,
         "encryption_certs": encryption,
         "all_certs": every,
@@ -247,6 +264,8 @@ class SamlIdp:
         self.server = Server(config=cfg)
         self.sp = None
         self.sp_metadata_xml = None
+        self.sessions = {}  # SessionIndex -> NameID of the sessions this IdP has open
+        self.last_session_index = None
 
     # ---- metadata -----------------------------------------------------------
 
@@ -345,17 +364,103 @@ class SamlIdp:
         raise RequestSignatureError("the AuthnRequest's query signature does not verify with the SP metadata's "
                                     "signing certificates")
 
+    # ---- single logout --------------------------------------------------------
+
+    def parse_logout_redirect(self, url: str) -> dict:
+        """The LogoutRequest of an HTTP-Redirect URL: its query signature (required) verified
+        over the octets as received with the SP metadata's signing certificates (a bad one
+        raises RequestSignatureError), then parsed and checked by pysaml2's IdP
+        (`parse_logout_request`: Destination is this IdP's SLO URL, Version, IssueInstant, and
+        its own check of the redirect signature). Returns {id, version, issue_instant,
+        destination, issuer, name_id, name_id_format, session_indexes, relay_state, signed,
+        sig_alg, embedded_signature, xml, message (pysaml2's LogoutRequest)}."""
+        query = urlsplit(url).query
+        params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        if "SAMLRequest" not in params:
+            raise AssertionError(f"no SAMLRequest in {url}")
+        xml = zlib.decompress(base64.b64decode(params["SAMLRequest"]), -15).decode()
+        root = etree.fromstring(xml.encode())
+        if root.tag != f"{{{NS['samlp']}}}LogoutRequest":
+            raise AssertionError(f"not a samlp:LogoutRequest: {root.tag}")
+        signed = "Signature" in params or "SigAlg" in params
+        if not signed:
+            raise RequestSignatureError("the LogoutRequest is not signed (no SigAlg / Signature)")
+        self._verify_redirect_signature(query, params)
+        # pysaml2 checks the redirect signature only when the IdP wants signed requests.
+        previous = self.server.config.getattr("want_authn_requests_signed", "idp")
+        self.server.config.setattr("idp", "want_authn_requests_signed", True)
+        try:
+            parsed = self.server.parse_logout_request(params["SAMLRequest"], BINDING_HTTP_REDIRECT,
+                                                      relay_state=params.get("RelayState"),
+                                                      sigalg=params["SigAlg"], signature=params["Signature"])
+        finally:
+            self.server.config.setattr("idp", "want_authn_requests_signed", previous)
+        if parsed is None or parsed.message is None:
+            raise AssertionError(f"pysaml2 did not accept the LogoutRequest: {xml}")
+        message = parsed.message
+        issuer = root.find("saml:Issuer", NS)
+        name_id = root.find("saml:NameID", NS)
+        return {
+            "id": root.get("ID"),
+            "version": root.get("Version"),
+            "issue_instant": root.get("IssueInstant"),
+            "destination": root.get("Destination"),
+            "issuer": issuer.text if issuer is not None else None,
+            "name_id": name_id.text if name_id is not None else None,
+            "name_id_format": name_id.get("Format") if name_id is not None else None,
+            "session_indexes": [e.text for e in root.findall("samlp:SessionIndex", NS)],
+            "relay_state": params.get("RelayState"),
+            "signed": signed,
+            "sig_alg": params.get("SigAlg"),
+            "embedded_signature": root.find("ds:Signature", NS) is not None,
+            "xml": xml,
+            "message": message,
+        }
+
+    def logout_response(self, request: dict, *, relay_state: str | None = None, sign: bool = True,
+                        forge: str | None = None, sig_alg: str = SIG_RSA_SHA256) -> str:
+        """Ends the IdP session `request` (parse_logout_redirect's dict) names, and returns
+        the URL of the LogoutResponse (Status Success, InResponseTo = the request's ID, Issuer =
+        this IdP, Destination = the SP's HTTP-Redirect SingleLogoutService from its metadata)
+        over HTTP-Redirect: RelayState (the request's unless given), and,
+        when `sign`, SigAlg + Signature over the query with this IdP's key. `forge`: one of
+        LOGOUT_FORGERIES, applied before signing."""
+        if forge is not None and forge not in LOGOUT_FORGERIES:
+            raise ValueError(f"unknown logout forgery {forge}")
+        for index in request["session_indexes"]:
+            if self.sessions.get(index) == request["name_id"]:
+                del self.sessions[index]
+        response = self.server.create_logout_response(request["message"], bindings=[BINDING_HTTP_REDIRECT],
+                                                      sign=False)
+        target = response.destination
+        if forge == "wrong_in_response_to":
+            response.in_response_to = "_another_request_0123456789"
+        elif forge == "wrong_destination":
+            response.destination = urlsplit(target)._replace(netloc="evil.saml.test").geturl()
+        elif forge == "wrong_issuer":
+            response.issuer.text = "https://other-idp.saml.test/metadata"
+        xml = response.to_string() if hasattr(response, "to_string") else response
+        xml = xml.decode() if isinstance(xml, bytes) else str(xml)
+        if relay_state is None:
+            relay_state = request["relay_state"]
+        info = self.server.apply_binding(BINDING_HTTP_REDIRECT, xml, destination=target,
+                                         relay_state=relay_state or "", response=True, sign=sign,
+                                         sigalg=sig_alg)
+        return dict(info["headers"])["Location"]
+
     # ---- responses ----------------------------------------------------------
 
     def respond(self, request: dict | None, name_id: str, attributes: dict | None = None, *,
                 sp_entity_id: str | None = None, acs_url: str | None = None, relay_state: str | None = None,
                 sign: str = "assertion", encrypt_cert_pem: str | None = None, forge: str | None = None,
-                sign_alg: str = SIG_RSA_SHA256, digest_alg: str = DIGEST_SHA256) -> dict:
+                sign_alg: str = SIG_RSA_SHA256, digest_alg: str = DIGEST_SHA256,
+                session_index: str | None = None) -> dict:
         """The HTTP-POST form of a Response for `name_id` (format emailAddress) with `attributes`
         ({name: [values]}, NameFormat uri). `request`: parse_redirect's dict (InResponseTo = its
         id; RelayState echoed) or None (IdP-initiated: no InResponseTo; `relay_state` as given).
         Destination, Recipient and Audience come from the request / the loaded SP metadata
-        unless given."""
+        unless given. The AuthnStatement's SessionIndex is `session_index` (default: a fresh
+        one); the IdP session is recorded in `.sessions` and `.last_session_index`."""
         if forge is not None and forge not in FORGERIES:
             raise ValueError(f"unknown forgery {forge}")
         if sign not in ("assertion", "response", "both", "none"):
@@ -386,6 +491,10 @@ class SamlIdp:
                            attribute_value=[saml.AttributeValue(text=v) for v in values])
             for name, values in attributes.items()])] if attributes else []
         confirmation = a.subject.subject_confirmation[0].subject_confirmation_data
+        session_index = session_index or "_sess" + os.urandom(16).hex()
+        a.authn_statement[0].session_index = session_index
+        self.sessions[session_index] = name_id
+        self.last_session_index = session_index
 
         # -- content the signature then covers --
         if forge == "wrong_audience":
@@ -468,6 +577,20 @@ class SamlIdp:
             xml = etree.tostring(tree).decode()
             xml = self.server.sec.sign_statement(xml, node_name=class_name(samlp.Response), node_id=tree.get("ID"))
         return xml
+
+
+def redirect_signature_ok(url: str, cert_pem: str) -> bool:
+    """Whether an HTTP-Redirect message's query signature verifies with `cert_pem`, by
+    pysaml2's own verifier (which re-encodes the parameters, saml-bindings 3.4.4.1)."""
+    from saml2.sigver import RSACrypto, verify_redirect_signature
+
+    params = {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+    if "Signature" not in params or "SigAlg" not in params:
+        return False
+    try:
+        return bool(verify_redirect_signature(params, RSACrypto(None), cert=pem_body(cert_pem)))
+    except Exception:  # noqa: BLE001  (a signature that does not verify)
+        return False
 
 
 def class_name(cls) -> str:

@@ -8,6 +8,10 @@ auto-submitting form would. Only MetadataURL is served, over loopback http (`Met
 `FederatedBrowser` (federation_fixtures.py) opens authorize with PKCE and exchanges the code with
 authlib. Every test has its own pool (and its own IdP object), so tests are independent.
 
+Single logout (IDPSignout) runs the same way: the tests read Cognate's redirect from /logout to
+the IdP's SLO URL, verify the signed LogoutRequest, and carry the IdP's signed LogoutResponse
+(HTTP-Redirect) back to `{server}/{poolId}/saml2/logout`.
+
 The `test_harness_*` tests need no Cognate: they prove the harness against pysaml2's own SP
 (genuine responses accepted; each forgery refused, or for the wrapping attacks, built as
 intended), so a refusal by Cognate in the tests below means what its name says.
@@ -17,6 +21,7 @@ import base64
 import json
 import os
 import urllib.parse
+import zlib
 
 import pytest
 import requests
@@ -29,6 +34,7 @@ try:
         FORGERIES,
         IDP_ENTITY_ID,
         IDP_SSO_URL,
+        LOGOUT_FORGERIES,
         NAME_ATTRIBUTE,
         NS,
         MetadataServer,
@@ -53,6 +59,8 @@ MAPPING = {"email": EMAIL_ATTRIBUTE}
 SIG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 BINDING_HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 BINDING_COOKIE = "cognate_federation"
+SESSION_COOKIE = "cognate_session"
+SIGNED_OUT = "http://localhost:8123/signed-out"  # the app clients' LogoutURLs
 
 
 @pytest.fixture(scope="session")
@@ -184,7 +192,7 @@ def fetch_sp_metadata(url, pool_id):
 def saml_app_client(idp, pool_id):
     return idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName=uniq("web"), AllowedOAuthFlowsUserPoolClient=True,
-        AllowedOAuthFlows=["code"], AllowedOAuthScopes=CLIENT_SCOPES, CallbackURLs=[CB],
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=CLIENT_SCOPES, CallbackURLs=[CB], LogoutURLs=[SIGNED_OUT],
         SupportedIdentityProviders=["COGNITO", PROVIDER])["UserPoolClient"]
 
 
@@ -673,3 +681,247 @@ def test_replayed_idp_initiated_response_is_refused(saml_fed):
     again = fed.post(browser.s, fed.idp_initiated_form(name_id, email))
     assert_signed_in(fed, browser, again, name_id, email, nonce=False)
     assert [u["Username"] for u in fed.users()] == [f"{PROVIDER}_{name_id}"]
+
+
+# ---------------------------------------------------------------------------
+# Single logout (IDPSignout): SP-initiated, HTTP-Redirect both ways
+# ---------------------------------------------------------------------------
+
+BINDING_HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+NAMEID_FORMAT_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+
+
+def slo_url(fed):
+    return f"{fed.url}/{fed.pool_id}/saml2/logout"
+
+
+def logout_endpoint(fed, logout_uri=SIGNED_OUT):
+    return f"{fed.url}/{fed.pool_id}/logout?" + urllib.parse.urlencode(
+        {"client_id": fed.client["ClientId"], "logout_uri": logout_uri})
+
+
+def assert_login_page(browser):
+    """authorize without identity_provider, in `browser`: no session, so the sign-in page (302
+    to /login, which shows the password form), never a code."""
+    r = browser.start(None)
+    assert r.status_code == 302, (r.status_code, r.text[:500])
+    location = r.headers["Location"]
+    assert "/login?" in location and "code=" not in location, location
+    page = browser.get(urllib.parse.urljoin(r.url, location))
+    assert page.status_code == 200 and 'name="password"' in page.text, (page.status_code, page.text[:500])
+
+
+def slo_signed_in(fed):
+    """A SAML sign-in through `fed` (IDPSignout): (browser, NameID, the assertion's
+    SessionIndex, the hosted-UI session cookie's value). Silent sign-in works (the control
+    for assert_login_page)."""
+    name_id, email = fresh_user()
+    browser, _, _, response = fed.sign_in(name_id, email)
+    assert_signed_in(fed, browser, response, name_id, email)
+    session_index = fed.saml.last_session_index
+    assert fed.saml.sessions.get(session_index) == name_id
+    cookie = browser.s.cookies.get(SESSION_COOKIE)
+    assert cookie, browser.s.cookies.keys()
+    silent = browser.start(None)
+    assert silent.status_code == 302 and silent.headers["Location"].startswith(CB + "?code="), (
+        silent.status_code, silent.headers.get("Location"), silent.text[:300])
+    return browser, name_id, session_index, cookie
+
+
+def start_slo(fed, browser):
+    """/logout with the client's logout_uri: Cognate's 302 to the IdP's SLO URL; the
+    LogoutRequest (parse_logout_redirect's dict, its query signature verified)."""
+    r = browser.get(logout_endpoint(fed))
+    assert r.status_code == 302, (r.status_code, r.text[:500])
+    location = r.headers["Location"]
+    assert without_query(location) == saml_idp.IDP_SLO_URL, location
+    q = query_of(location)
+    assert set(q) == {"SAMLRequest", "RelayState", "SigAlg", "Signature"}, q
+    return fed.saml.parse_logout_redirect(location)
+
+
+def back_to_cognate(fed, browser, location):
+    """The browser following the IdP's redirect to Cognate's /saml2/logout; Cognate's answer."""
+    assert without_query(location) == slo_url(fed), location
+    return browser.get(location)
+
+
+@pytest.fixture
+def slo_fed(saml_fed):
+    """A SamlFederation whose provider has IDPSignout=true (its IdP metadata names an
+    HTTP-Redirect SingleLogoutService)."""
+    return lambda **details: saml_fed(IDPSignout="true", **details)
+
+
+def test_sp_metadata_with_idp_signout(slo_fed, url):
+    fed = slo_fed()
+    assert fed.describe()["ProviderDetails"]["IDPSignout"] == "true"
+    sp = parse_sp_metadata(fetch_sp_metadata(url, fed.pool_id))
+    target = f"{url}/{fed.pool_id}/saml2/logout"
+    assert sorted(sp["slo_bindings"]) == sorted([(BINDING_HTTP_REDIRECT, target), (BINDING_HTTP_POST, target)]), sp
+    assert sp["authn_requests_signed"] == "true", sp
+    assert sp["signing_certs"], sp
+    # pysaml2 (the IdP) reads the same endpoint for its LogoutResponses.
+    slo = fed.saml.server.metadata.single_logout_service(sp["entity_id"], BINDING_HTTP_REDIRECT, "spsso")
+    assert [e["location"] for e in slo] == [target], slo
+
+
+def test_single_logout_round_trip(slo_fed):
+    fed = slo_fed()
+    browser, name_id, session_index, cookie = slo_signed_in(fed)
+    request = start_slo(fed, browser)
+    # The LogoutRequest (its signature verified with the SP metadata's signing certificate).
+    assert request["signed"] and request["sig_alg"] == SIG_RSA_SHA256, request
+    assert not request["embedded_signature"], request
+    assert request["id"] and request["version"] == "2.0" and request["issue_instant"], request
+    assert request["destination"] == saml_idp.IDP_SLO_URL, request
+    assert request["issuer"] == fed.entity_id, request
+    assert request["name_id"] == name_id and request["name_id_format"] == NAMEID_FORMAT_EMAIL, request
+    assert request["session_indexes"] == [session_index], request
+    relay = request["relay_state"]
+    assert relay and len(relay) == 64 and all(c in "0123456789abcdef" for c in relay.lower()), relay
+    # Cognate's session is already over: the cookie is gone, and the old value is dead too.
+    assert SESSION_COOKIE not in browser.s.cookies.keys(), browser.s.cookies.keys()
+    assert_login_page(browser)
+    stale = fed.browser()
+    stale.s.headers["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+    assert_login_page(stale)
+    # The IdP ends its session and answers; Cognate sends the browser on to the logout_uri.
+    answer = fed.saml.logout_response(request)
+    assert fed.saml.sessions.get(session_index) is None
+    assert without_query(answer) == slo_url(fed), answer
+    assert set(query_of(answer)) == {"SAMLResponse", "RelayState", "SigAlg", "Signature"}, answer
+    assert query_of(answer)["RelayState"] == relay
+    done = back_to_cognate(fed, browser, answer)
+    assert done.status_code == 302, (done.status_code, done.text[:500])
+    assert done.headers["Location"] == SIGNED_OUT, done.headers["Location"]
+    assert_login_page(browser)
+
+
+@pytest.mark.parametrize("case", ["unsigned", "wrong_key", "wrong_in_response_to", "wrong_destination",
+                                  "wrong_issuer", "unknown_relay_state"])
+def test_forged_logout_response_is_refused(slo_fed, case):
+    """Each answers the genuine, outstanding LogoutRequest in the browser that started it; only
+    the named part is wrong."""
+    fed = slo_fed()
+    browser, *_ = slo_signed_in(fed)
+    request = start_slo(fed, browser)
+    if case == "unsigned":
+        answer = fed.saml.logout_response(request, sign=False)
+        assert "Signature" not in query_of(answer) and "SigAlg" not in query_of(answer), answer
+    elif case == "wrong_key":
+        answer = fed.saml.impostor().logout_response(request)
+    elif case in LOGOUT_FORGERIES:
+        answer = fed.saml.logout_response(request, forge=case)
+    else:
+        answer = fed.saml.logout_response(request, relay_state=os.urandom(32).hex())
+    refused = back_to_cognate(fed, browser, answer)
+    assert_refused(refused)
+    # Refused for the named reason (the error page's message), not some other failure.
+    reason = {"unsigned": "not signed", "wrong_key": "signature is invalid",
+              "wrong_in_response_to": "answers another request", "wrong_destination": "another destination",
+              "wrong_issuer": "another issuer",
+              "unknown_relay_state": "expired or was already finished"}[case]
+    assert reason in refused.text, refused.text[-700:]
+    assert SIGNED_OUT not in refused.headers.get("Location", ""), refused.headers
+    # A refused answer does not use up the logout: the genuine answer still completes it (a
+    # forged answer carrying a stolen RelayState cannot block the way to the sign-out URL).
+    done = back_to_cognate(fed, browser, fed.saml.logout_response(request))
+    assert done.status_code == 302 and done.headers["Location"] == SIGNED_OUT, (done.status_code, done.text[:500])
+
+
+def test_replayed_logout_response_is_refused(slo_fed):
+    fed = slo_fed()
+    browser, *_ = slo_signed_in(fed)
+    request = start_slo(fed, browser)
+    answer = fed.saml.logout_response(request)
+    done = back_to_cognate(fed, browser, answer)
+    assert done.status_code == 302 and done.headers["Location"] == SIGNED_OUT, (done.status_code, done.text[:500])
+    assert_refused(back_to_cognate(fed, browser, answer))
+    assert_refused(back_to_cognate(fed, requests.Session(), answer))
+
+
+@pytest.mark.parametrize("idp_signout", [None, "false"], ids=["absent", "false"])
+def test_logout_without_idp_signout_goes_straight_to_logout_uri(saml_fed, url, idp_signout):
+    fed = saml_fed(**({"IDPSignout": idp_signout} if idp_signout else {}))
+    assert not parse_sp_metadata(fetch_sp_metadata(url, fed.pool_id))["slo_bindings"]
+    name_id, email = fresh_user()
+    browser, _, _, response = fed.sign_in(name_id, email)
+    assert_signed_in(fed, browser, response, name_id, email)
+    assert SESSION_COOKIE in browser.s.cookies.keys()
+    r = browser.get(logout_endpoint(fed))
+    assert r.status_code == 302 and r.headers["Location"] == SIGNED_OUT, (r.status_code, r.headers.get("Location"),
+                                                                         r.text[:500])
+    assert "SAMLRequest" not in r.headers["Location"]
+    assert_login_page(browser)
+
+
+def test_harness_logout_messages(saml_keys):
+    """The SLO harness against pysaml2's SP (no Cognate): its signed LogoutRequest is verified
+    (and a tampered one refused), and the harness's LogoutResponse is one pysaml2's SP takes as
+    the answer, its query signature verifying with the IdP's certificate and not the
+    impostor's."""
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
+    from saml2.metadata import create_metadata_string
+    from saml2.saml import NameID
+
+    pool = "us-east-1_HarnessSLO"
+    sp_slo = f"http://127.0.0.1:9/{pool}/saml2/logout"
+    saml = SamlIdp(saml_keys)
+    key, cert = str(saml_keys / "sp.key"), str(saml_keys / "sp.crt")
+    config = SPConfig()
+    config.load({
+        "entityid": sp_entity_id(pool), "xmlsec_binary": saml_idp.XMLSEC_BINARY,
+        "key_file": key, "cert_file": cert,
+        "service": {"sp": {"endpoints": {
+            "assertion_consumer_service": [(f"http://127.0.0.1:9/{pool}/saml2/idpresponse", BINDING_HTTP_POST)],
+            "single_logout_service": [(sp_slo, BINDING_HTTP_REDIRECT)]},
+            "authn_requests_signed": True, "logout_requests_signed": True}},
+        "metadata": {"inline": [saml.metadata()]},
+        "delete_tmpfiles": True,
+    })
+    client = Saml2Client(config)
+    sp_xml = create_metadata_string(None, config=config, valid=None)
+    saml.load_sp_metadata(sp_xml.decode() if isinstance(sp_xml, bytes) else sp_xml)
+    saml.respond(None, "alice@corp.test", relay_state="rs", session_index="_sess-harness")
+
+    req_id, logout = client.create_logout_request(
+        saml_idp.IDP_SLO_URL, IDP_ENTITY_ID, name_id=NameID(format=NAMEID_FORMAT_EMAIL, text="alice@corp.test"),
+        session_indexes=["_sess-harness"], sign=False)
+    relay = "ab" * 32
+    info = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout), saml_idp.IDP_SLO_URL, relay, sign=True,
+                                sigalg=SIG_RSA_SHA256)
+    location = dict(info["headers"])["Location"]
+    request = saml.parse_logout_redirect(location)
+    assert request["id"] == req_id and request["name_id"] == "alice@corp.test", request
+    assert request["session_indexes"] == ["_sess-harness"] and request["relay_state"] == relay, request
+    with pytest.raises(RequestSignatureError):
+        saml.parse_logout_redirect(location.replace(relay, "cd" * 32))
+    unsigned = client.apply_binding(BINDING_HTTP_REDIRECT, str(logout), saml_idp.IDP_SLO_URL, relay, sign=False)
+    with pytest.raises(RequestSignatureError):
+        saml.parse_logout_redirect(dict(unsigned["headers"])["Location"])
+
+    answer = saml.logout_response(request)
+    assert "_sess-harness" not in saml.sessions
+    assert without_query(answer) == sp_slo and query_of(answer)["RelayState"] == relay, answer
+    idp_cert, evil_cert = (saml_keys / "idp.crt").read_text(), (saml_keys / "evil.crt").read_text()
+    assert saml_idp.redirect_signature_ok(answer, idp_cert)
+    assert not saml_idp.redirect_signature_ok(answer, evil_cert)
+    assert not saml_idp.redirect_signature_ok(answer.replace(relay, "cd" * 32), idp_cert)
+    impostor = saml.impostor().logout_response(request)
+    assert saml_idp.redirect_signature_ok(impostor, evil_cert) and not saml_idp.redirect_signature_ok(impostor,
+                                                                                                       idp_cert)
+    assert not saml_idp.redirect_signature_ok(saml.logout_response(request, sign=False), idp_cert)
+    parsed = client.parse_logout_request_response(query_of(answer)["SAMLResponse"], BINDING_HTTP_REDIRECT)
+    assert parsed is not None and parsed.response.in_response_to == req_id, parsed
+    assert parsed.response.status.status_code.value == "urn:oasis:names:tc:SAML:2.0:status:Success"
+    assert parsed.response.issuer.text == IDP_ENTITY_ID and parsed.response.destination == sp_slo
+    # Each forgery is signed genuinely, goes to the SP, and changes only what it names.
+    for forge, expected in (("wrong_in_response_to", 'InResponseTo="_another_request_0123456789"'),
+                            ("wrong_destination", f'Destination="{sp_slo.replace("127.0.0.1:9", "evil.saml.test")}"'),
+                            ("wrong_issuer", ">https://other-idp.saml.test/metadata<")):
+        forged = saml.logout_response(request, forge=forge)
+        assert without_query(forged) == sp_slo and saml_idp.redirect_signature_ok(forged, idp_cert), forge
+        xml = zlib.decompress(base64.b64decode(query_of(forged)["SAMLResponse"]), -15).decode()
+        assert expected in xml, (forge, xml)

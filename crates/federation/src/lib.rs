@@ -22,7 +22,7 @@ mod upstream;
 
 pub use details::{Endpoints, SocialEndpoints};
 pub use oidc::{Begin, Completed, FederationError, ProviderButton};
-pub use saml::{NoSaml, SamlAssertion, SamlExpect, SamlIdp, SamlSp};
+pub use saml::{LogoutRequest, NoSaml, SamlAssertion, SamlExpect, SamlIdp, SamlSession, SamlSp, SpDescription};
 pub use upstream::{NoUpstream, Upstream, UpstreamError, UpstreamRequest, UpstreamResponse};
 
 use cognate_core::Clock;

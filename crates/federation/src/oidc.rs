@@ -70,6 +70,8 @@ pub struct Begin {
 pub struct Completed {
     pub carry: String,
     pub result: Result<ExternalIdentity, (String, Option<String>)>,
+    /// The IdP's session, for single logout (SAML).
+    pub saml_session: Option<crate::saml::SamlSession>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -241,7 +243,7 @@ impl Federation {
                 "access_denied".into()
             };
             let description = params.get("error_description").map(|d| d.chars().take(256).collect());
-            return Ok(Completed { carry: st.carry, result: Err((error, description)) });
+            return Ok(Completed { carry: st.carry, result: Err((error, description)), saml_session: None });
         }
         let code = params.get("code").filter(|c| !c.is_empty() && c.len() <= 4096).ok_or_else(|| refuse("no code"))?;
         let p = self.load_provider(pool_id, &st.provider).await?;
@@ -253,7 +255,7 @@ impl Federation {
             subject,
             attributes,
         };
-        Ok(Completed { carry: st.carry, result: Ok(identity) })
+        Ok(Completed { carry: st.carry, result: Ok(identity), saml_session: None })
     }
 
     /// The sign-in a state names, spent now; `None` when it names none (unknown, used,

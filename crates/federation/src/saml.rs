@@ -66,6 +66,8 @@ pub struct SamlExpect<'a> {
 pub struct SamlAssertion {
     pub id: String,
     pub name_id: String,
+    pub name_id_format: Option<String>,
+    pub session_index: Option<String>,
     pub attributes: BTreeMap<String, Vec<String>>,
     pub not_on_or_after_ms: i64,
 }
@@ -75,14 +77,9 @@ pub trait SamlSp: Send + Sync {
     /// One IdP `EntityDescriptor` (no DTD, a redirect SSO endpoint, signing certificates).
     fn parse_idp_metadata(&self, xml: &str) -> Result<SamlIdp, String>;
     /// The SP's metadata: its certificate published for encryption, and for signing when
-    /// it signs its requests (`AuthnRequestsSigned`).
-    fn sp_metadata(
-        &self,
-        entity_id: &str,
-        acs_url: &str,
-        cert_pem: &str,
-        signs_requests: bool,
-    ) -> Result<String, String>;
+    /// it signs its requests (`AuthnRequestsSigned`); its single logout service when a
+    /// provider uses it.
+    fn sp_metadata(&self, sp: &SpDescription<'_>) -> Result<String, String>;
     /// The HTTP-Redirect URL of an AuthnRequest, signed (RSA-SHA256) with `signing_key_pem`
     /// when given.
     #[expect(clippy::too_many_arguments, reason = "the request's fields, each distinct")]
@@ -98,6 +95,50 @@ pub trait SamlSp: Send + Sync {
     ) -> Result<String, String>;
     /// A posted SAMLResponse (base64), verified as the SAML profiles demand.
     fn verify_response(&self, response_b64: &str, expect: &SamlExpect<'_>) -> Result<SamlAssertion, String>;
+    /// The HTTP-Redirect URL of a signed LogoutRequest for a session to the IdP's SLO URL.
+    fn logout_request_url(&self, request: &LogoutRequest<'_>) -> Result<String, String>;
+    /// A LogoutResponse received with the HTTP-Redirect binding (`raw_query` as received):
+    /// its query signature by the IdP, then that it answers `in_response_to` with Success.
+    fn verify_logout_response(
+        &self,
+        raw_query: &str,
+        idp: &SamlIdp,
+        in_response_to: &str,
+        destination: &str,
+    ) -> Result<(), String>;
+}
+
+/// What the SP's metadata describes.
+#[derive(Debug, Clone)]
+pub struct SpDescription<'a> {
+    pub entity_id: &'a str,
+    pub acs_url: &'a str,
+    pub slo_url: Option<&'a str>,
+    pub cert_pem: &'a str,
+    pub signs_requests: bool,
+}
+
+/// A LogoutRequest to send.
+#[derive(Debug, Clone)]
+pub struct LogoutRequest<'a> {
+    pub idp: &'a SamlIdp,
+    pub sp_entity_id: &'a str,
+    pub request_id: &'a str,
+    pub now_ms: i64,
+    pub session: &'a SamlSession,
+    pub relay_state: &'a str,
+    pub signing_key_pem: &'a str,
+}
+
+/// The SAML session a hosted-UI session came from, kept for single logout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamlSession {
+    pub provider: String,
+    pub name_id: String,
+    #[serde(default)]
+    pub name_id_format: Option<String>,
+    #[serde(default)]
+    pub session_index: Option<String>,
 }
 
 /// No SAML backend in this build: SAML providers are refused.
@@ -107,7 +148,7 @@ impl SamlSp for NoSaml {
     fn parse_idp_metadata(&self, _: &str) -> Result<SamlIdp, String> {
         Err("this Cognate build has no SAML support".into())
     }
-    fn sp_metadata(&self, _: &str, _: &str, _: &str, _: bool) -> Result<String, String> {
+    fn sp_metadata(&self, _: &SpDescription<'_>) -> Result<String, String> {
         Err("this Cognate build has no SAML support".into())
     }
     fn authn_request_url(
@@ -125,6 +166,12 @@ impl SamlSp for NoSaml {
     fn verify_response(&self, _: &str, _: &SamlExpect<'_>) -> Result<SamlAssertion, String> {
         Err("this Cognate build has no SAML support".into())
     }
+    fn logout_request_url(&self, _: &LogoutRequest<'_>) -> Result<String, String> {
+        Err("this Cognate build has no SAML support".into())
+    }
+    fn verify_logout_response(&self, _: &str, _: &SamlIdp, _: &str, _: &str) -> Result<(), String> {
+        Err("this Cognate build has no SAML support".into())
+    }
 }
 
 mod der_list {
@@ -140,6 +187,14 @@ mod der_list {
         let texts = Vec::<String>::deserialize(d)?;
         texts.iter().map(|t| STANDARD.decode(t).map_err(serde::de::Error::custom)).collect()
     }
+}
+
+/// A single logout under way: the request the IdP must answer, and where to go after.
+#[derive(Serialize, Deserialize)]
+struct PendingLogout {
+    provider: String,
+    request_id: String,
+    then: String,
 }
 
 /// The pool's SP key: a sealed RSA private key and its self-signed certificate.
@@ -220,8 +275,97 @@ impl Federation {
         self.idp.mappable_attributes(pool_id).await?;
         let key = self.sp_key(pool_id).await?;
         let acs = format!("{base}/saml2/idpresponse");
-        let signs = self.all_providers(pool_id).await?.iter().any(|p| p.detail("RequestSigningAlgorithm").is_some());
-        self.saml.sp_metadata(&sp_entity_id(pool_id), &acs, &key.cert_pem, signs).map_err(FederationError)
+        let providers = self.all_providers(pool_id).await?;
+        let signs = providers.iter().any(|p| p.detail("RequestSigningAlgorithm").is_some());
+        let logs_out = providers.iter().any(|p| p.detail("IDPSignout") == Some("true"));
+        let slo = format!("{base}/saml2/logout");
+        let entity = sp_entity_id(pool_id);
+        let sp = SpDescription {
+            entity_id: &entity,
+            acs_url: &acs,
+            slo_url: logs_out.then_some(slo.as_str()),
+            cert_pem: &key.cert_pem,
+            signs_requests: signs || logs_out,
+        };
+        self.saml.sp_metadata(&sp).map_err(FederationError)
+    }
+
+    /// Single logout at `/logout`: when the session came from a SAML provider with
+    /// IDPSignout and a single logout service, the redirect that asks the IdP to end its
+    /// session too; its LogoutResponse comes back to `/saml2/logout`, which then sends the
+    /// browser to `then`.
+    pub async fn saml_logout(
+        &self,
+        pool_id: &str,
+        session: &SamlSession,
+        then: &str,
+    ) -> Result<Option<String>, FederationError> {
+        let Ok(p) = self.load_provider(pool_id, &session.provider).await else { return Ok(None) };
+        if p.doc.provider_type != "SAML" || p.detail("IDPSignout") != Some("true") {
+            return Ok(None);
+        }
+        let idp = saml_of(&p.doc)?;
+        if idp.slo_url.is_none() {
+            return Ok(None);
+        }
+        let relay = hex::encode(cognate_crypto::random::bytes::<32>());
+        let request_id = format!("_{}", hex::encode(cognate_crypto::random::bytes::<20>()));
+        let pending = PendingLogout { provider: p.name.clone(), request_id: request_id.clone(), then: then.to_owned() };
+        let record = SessionRecord {
+            id_hash: cognate_crypto::digest_hex(&[b"saml-logout", relay.as_bytes()]),
+            pool_id: pool_id.to_owned(),
+            expires_ms: self.now_ms() + 600_000,
+            data: serde_json::to_string(&pending).map_err(|e| IdpError::Internal(e.to_string()))?,
+        };
+        self.store.insert_session(&record).await.map_err(IdpError::from)?;
+        let key = self.sp_key(pool_id).await?;
+        let entity = sp_entity_id(pool_id);
+        let request = LogoutRequest {
+            idp: &idp,
+            sp_entity_id: &entity,
+            request_id: &request_id,
+            now_ms: self.now_ms(),
+            session,
+            relay_state: &relay,
+            signing_key_pem: &key.key_pem,
+        };
+        self.saml.logout_request_url(&request).map(Some).map_err(FederationError)
+    }
+
+    /// `/saml2/logout`: the IdP's LogoutResponse (HTTP-Redirect, `raw_query` as received);
+    /// where the browser goes next.
+    pub async fn complete_saml_logout(
+        &self,
+        pool_id: &str,
+        raw_query: &str,
+        base: &str,
+    ) -> Result<String, FederationError> {
+        let gone = || FederationError("The sign-out expired or was already finished.".into());
+        let relay = raw_query
+            .split('&')
+            .find_map(|p| p.strip_prefix("RelayState="))
+            .filter(|r| r.len() == 64 && r.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(gone)?;
+        let key = cognate_crypto::digest_hex(&[b"saml-logout", relay.as_bytes()]);
+        // Read, and spent only once a valid answer arrived: a forged answer with a stolen
+        // RelayState must not use up the real one.
+        let record = self
+            .store
+            .get_session(&key)
+            .await
+            .map_err(IdpError::from)?
+            .filter(|r| r.pool_id == pool_id && r.expires_ms > self.now_ms())
+            .ok_or_else(gone)?;
+        let pending: PendingLogout =
+            serde_json::from_str(&record.data).map_err(|e| IdpError::Internal(e.to_string()))?;
+        let p = self.load_provider(pool_id, &pending.provider).await?;
+        let idp = saml_of(&p.doc)?;
+        let destination = format!("{base}/saml2/logout");
+        self.saml
+            .verify_logout_response(raw_query, &idp, &pending.request_id, &destination)
+            .map_err(|e| refuse(format!("the logout response is not valid ({e})")))?;
+        self.store.take_session(&key).await.map_err(IdpError::from)?.ok_or_else(gone)?;
+        Ok(pending.then)
     }
 
     /// Keeps a posted response for two minutes under a new id, for a browser whose cookies
@@ -371,7 +515,13 @@ impl Federation {
         let (subject, attributes) = map_assertion(&p.doc, &assertion).map_err(refuse)?;
         let identity =
             ExternalIdentity { provider_name: p.name.clone(), provider_type: "SAML".into(), subject, attributes };
-        Ok(Completed { carry, result: Ok(identity) })
+        let session = SamlSession {
+            provider: p.name.clone(),
+            name_id: assertion.name_id.clone(),
+            name_id_format: assertion.name_id_format.clone(),
+            session_index: assertion.session_index.clone(),
+        };
+        Ok(Completed { carry, result: Ok(identity), saml_session: Some(session) })
     }
 
     /// Records an assertion as used until it expires; a second use is a replay.

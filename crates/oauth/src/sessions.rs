@@ -35,6 +35,9 @@ pub(crate) struct SessionData {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_ms: Option<i64>,
+    /// The SAML identity provider's session the user signed in through (single logout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saml: Option<cognate_federation::SamlSession>,
 }
 
 /// A hosted-UI session that may sign its user in silently.
@@ -61,6 +64,19 @@ impl OAuth {
         sub: &str,
         auth_time: i64,
     ) -> OAuthResult<(String, LiveSession)> {
+        self.start_session_from(pool_id, client_id, sub, auth_time, None).await
+    }
+
+    /// [`Self::start_session`] for a sign-in through a SAML provider, whose session single
+    /// logout will end.
+    pub(crate) async fn start_session_from(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        sub: &str,
+        auth_time: i64,
+        saml: Option<cognate_federation::SamlSession>,
+    ) -> OAuthResult<(String, LiveSession)> {
         let sid = hex::encode(cognate_crypto::random::bytes::<32>());
         let now = self.clock.now().millis();
         let exp_ms = now + SESSION_SECONDS * 1000;
@@ -69,6 +85,7 @@ impl OAuth {
             auth_time,
             client_id: Some(client_id.to_owned()),
             created_ms: Some(now),
+            saml,
         };
         let data = serde_json::to_string(&data).map_err(internal)?;
         let record =
@@ -108,12 +125,12 @@ impl OAuth {
         }
     }
 
-    /// Ends the session a cookie names (logout); an unreadable cookie ends nothing.
-    pub async fn end_session(&self, cookie: Option<&str>) -> OAuthResult<()> {
-        if let Some(c) = cookie.and_then(|c| self.open_session_cookie(c)) {
-            self.store.take_session(&session_digest(&c.sid)).await.map_err(store)?;
-        }
-        Ok(())
+    /// Ends the session a cookie names (logout); an unreadable cookie ends nothing. The
+    /// SAML session it came from, if any.
+    pub async fn end_session(&self, cookie: Option<&str>) -> OAuthResult<Option<cognate_federation::SamlSession>> {
+        let Some(c) = cookie.and_then(|c| self.open_session_cookie(c)) else { return Ok(None) };
+        let record = self.store.take_session(&session_digest(&c.sid)).await.map_err(store)?;
+        Ok(record.and_then(|r| serde_json::from_str::<SessionData>(&r.data).ok()).and_then(|d| d.saml))
     }
 
     /// The CSRF cookie to set (the browser's own when it is still readable) and the token the

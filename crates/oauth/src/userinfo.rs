@@ -15,6 +15,9 @@ pub enum LogoutOutcome {
     Redirect(String),
     /// Back to sign-in with the same query (`redirect_uri` + `response_type`).
     Login,
+    /// To the SAML identity provider the user signed in through, to end its session too
+    /// (IDPSignout); it sends the browser back to `/saml2/logout`, then on.
+    Federated(String),
 }
 
 impl OAuth {
@@ -40,13 +43,15 @@ impl OAuth {
         })
     }
 
-    /// `/logout`: ends the session, then goes only where the client registered (a logout
+    /// `/logout`: ends the session (and the SAML IdP's, with IDPSignout), then goes only where the client registered (a logout
     /// URL, or a callback URL through the sign-in page); anything else is an error page.
+    /// `login_url`: where [`LogoutOutcome::Login`] goes, for a single logout to return to.
     pub async fn logout(
         &self,
         pool_id: &str,
         p: &AuthorizeParams,
         session: Option<&str>,
+        login_url: &str,
     ) -> Result<LogoutOutcome, AuthorizeError> {
         let page = |text: &str| AuthorizeError::Page(text.to_owned());
         let client_id = p.get("client_id").ok_or_else(|| page("client_id is missing."))?;
@@ -63,7 +68,16 @@ impl OAuth {
             }
             (None, None) => return Err(page("logout_uri or redirect_uri is required.")),
         };
-        self.end_session(session).await.map_err(|e| page(&e.description()))?;
+        let saml = self.end_session(session).await.map_err(|e| page(&e.description()))?;
+        if let Some(saml) = saml {
+            let then = match &outcome {
+                LogoutOutcome::Redirect(uri) => uri.clone(),
+                _ => login_url.to_owned(),
+            };
+            if let Some(url) = self.federation.saml_logout(pool_id, &saml, &then).await.map_err(|e| page(&e.0))? {
+                return Ok(LogoutOutcome::Federated(url));
+            }
+        }
         Ok(outcome)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{DecryptionKey, Expectations, RequestSigAlg, RequestSigningKey};
 use chrono::{DateTime, Utc};
-use cognate_federation::{SamlAssertion, SamlExpect, SamlIdp, SamlSp};
+use cognate_federation::{LogoutRequest, SamlAssertion, SamlExpect, SamlIdp, SamlSp, SpDescription};
 
 /// samael and xmlsec behind [`SamlSp`]. Creating one runs the library's global set-up.
 pub struct Samael;
@@ -37,15 +37,43 @@ impl SamlSp for Samael {
         })
     }
 
-    fn sp_metadata(
+    fn sp_metadata(&self, sp: &SpDescription<'_>) -> Result<String, String> {
+        let signing = sp.signs_requests.then_some(sp.cert_pem);
+        crate::sp_metadata(sp.entity_id, sp.acs_url, sp.slo_url, signing, Some(sp.cert_pem)).map_err(|e| e.to_string())
+    }
+
+    fn logout_request_url(&self, r: &LogoutRequest<'_>) -> Result<String, String> {
+        let slo = r.idp.slo_url.as_deref().ok_or("the IdP has no single logout service")?;
+        let key =
+            RequestSigningKey::from_pem(RequestSigAlg::RsaSha256, r.signing_key_pem).map_err(|e| e.to_string())?;
+        crate::logout_request_redirect(
+            slo,
+            r.sp_entity_id,
+            r.request_id,
+            time(r.now_ms),
+            &r.session.name_id,
+            r.session.name_id_format.as_deref(),
+            r.session.session_index.as_deref(),
+            r.relay_state,
+            &key,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    fn verify_logout_response(
         &self,
-        entity_id: &str,
-        acs_url: &str,
-        cert_pem: &str,
-        signs_requests: bool,
-    ) -> Result<String, String> {
-        let signing = signs_requests.then_some(cert_pem);
-        crate::sp_metadata(entity_id, acs_url, None, signing, Some(cert_pem)).map_err(|e| e.to_string())
+        raw_query: &str,
+        idp: &SamlIdp,
+        in_response_to: &str,
+        destination: &str,
+    ) -> Result<(), String> {
+        let exp = crate::LogoutExpectations {
+            idp_entity_id: &idp.entity_id,
+            idp_certs: &idp.certs,
+            in_response_to,
+            destination,
+        };
+        crate::verify_logout_response_redirect(raw_query, &exp).map_err(|e| e.to_string())
     }
 
     fn authn_request_url(
@@ -97,6 +125,8 @@ impl SamlSp for Samael {
         Ok(SamlAssertion {
             id: a.id,
             name_id: a.name_id,
+            name_id_format: a.name_id_format,
+            session_index: a.session_index,
             attributes: a.attributes,
             not_on_or_after_ms: a.not_on_or_after.timestamp_millis(),
         })

@@ -14,6 +14,7 @@
 mod adapter;
 mod encrypted;
 mod error;
+mod logout;
 mod metadata;
 mod request;
 mod response;
@@ -21,6 +22,7 @@ mod xml_guard;
 
 pub use adapter::Samael;
 pub use error::SamlError;
+pub use logout::{LogoutExpectations, logout_request_redirect, verify_logout_response_redirect};
 pub use metadata::{IdpMetadata, MAX_METADATA_BYTES, parse_idp_metadata, sp_metadata};
 pub use request::{MAX_RELAY_STATE, RequestSigAlg, RequestSigningKey, authn_request_redirect};
 pub use response::{Assertion, DecryptionKey, Expectations, MAX_RESPONSE_B64, verify_response, verify_response_xml};

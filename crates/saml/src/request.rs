@@ -103,14 +103,25 @@ pub fn authn_request_redirect(
         ..AuthnRequest::default()
     };
     let xml = request.to_string().map_err(|e| SamlError::Internal(format!("AuthnRequest: {e}")))?;
+    redirect_url(&idp.sso_redirect_url, "SAMLRequest", &xml, relay_state, signing_key)
+}
 
+/// A message sent with the HTTP-Redirect binding to `location`: DEFLATE, base64, the query
+/// signed (when a key is given) over exactly the octets sent, in §3.4.4.1's order.
+pub(crate) fn redirect_url(
+    location: &str,
+    param: &str,
+    xml: &str,
+    relay_state: Option<&str>,
+    signing_key: Option<&RequestSigningKey>,
+) -> Result<String, SamlError> {
     let mut deflater = DeflateEncoder::new(Vec::new(), Compression::default());
     deflater.write_all(xml.as_bytes()).map_err(|e| SamlError::Internal(e.to_string()))?;
     let deflated = deflater.finish().map_err(|e| SamlError::Internal(e.to_string()))?;
 
     // The signed octets are exactly the query we send (order per §3.4.4.1).
     let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("SAMLRequest", &STANDARD.encode(deflated));
+    q.append_pair(param, &STANDARD.encode(deflated));
     if let Some(rs) = relay_state {
         q.append_pair("RelayState", rs);
     }
@@ -128,8 +139,8 @@ pub fn authn_request_redirect(
     }
 
     // The IdP URL may already carry a query (e.g. `?idpid=...`); keep it.
-    let mut url = url::Url::parse(&idp.sso_redirect_url)
-        .map_err(|_| SamlError::Metadata("SingleSignOnService Location is not a URL".into()))?;
+    let mut url =
+        url::Url::parse(location).map_err(|_| SamlError::Metadata("the IdP endpoint Location is not a URL".into()))?;
     url.set_fragment(None);
     let full = match url.query() {
         Some(existing) if !existing.is_empty() => format!("{existing}&{query}"),
@@ -140,7 +151,7 @@ pub fn authn_request_redirect(
 }
 
 /// XML NCName check restricted to ASCII (all ids Cognate generates are ASCII).
-fn is_ncname(s: &str) -> bool {
+pub(crate) fn is_ncname(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))

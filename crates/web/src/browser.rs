@@ -211,9 +211,10 @@ pub(crate) async fn logout(
 ) -> Response {
     let p = params(query);
     let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
-    let to = match web.oauth.logout(&site.pool_id, &p, session.as_deref()).await {
-        Ok(LogoutOutcome::Redirect(uri)) => found(&uri),
-        Ok(LogoutOutcome::Login) => found(&format!("{}/login?{}", site.base, raw.unwrap_or_default())),
+    let login = format!("{}/login?{}", site.base, raw.unwrap_or_default());
+    let to = match web.oauth.logout(&site.pool_id, &p, session.as_deref(), &login).await {
+        Ok(LogoutOutcome::Redirect(uri) | LogoutOutcome::Federated(uri)) => found(&uri),
+        Ok(LogoutOutcome::Login) => found(&login),
         Err(e) => return failed(&web, e, p.get("lang")),
     };
     (jar.remove(Cookie::build(SESSION_COOKIE).path(site.cookie_path())), to).into_response()
@@ -314,5 +315,13 @@ pub(crate) async fn saml_metadata(site: Site, State(web): State<Arc<Web>>) -> Re
     match web.oauth.federation().sp_metadata(&site.pool_id, &site.absolute).await {
         Ok(xml) => ([(CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response(),
         Err(e) => error_page(&web, StatusCode::NOT_FOUND, &e.0, None),
+    }
+}
+
+/// `/saml2/logout`: a SAML identity provider's LogoutResponse (HTTP-Redirect binding).
+pub(crate) async fn saml_logout(site: Site, State(web): State<Arc<Web>>, RawQuery(raw): RawQuery) -> Response {
+    match web.oauth.saml_logout_response(&site.pool_id, raw.as_deref().unwrap_or_default(), &site.absolute).await {
+        Ok(next) => found(&next),
+        Err(e) => failed(&web, e, None),
     }
 }

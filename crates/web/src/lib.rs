@@ -54,6 +54,7 @@ pub fn router(state: WebState) -> Result<Router, String> {
             .route("/oauth2/idpresponse", get(browser::idp_response).post(browser::idp_response))
             .route("/saml2/idpresponse", get(browser::saml_resume).post(browser::saml_response))
             .route("/saml2/metadata", get(browser::saml_metadata))
+            .route("/saml2/logout", get(browser::saml_logout))
             .route("/challenge", post(challenges::answer))
             .route("/logout", get(browser::logout))
             .route("/signup", get(signup::sign_up_page).post(signup::sign_up))
