@@ -315,11 +315,11 @@ impl Federation {
             Some(n) if n > 0 => u32::try_from(n.min(60)).unwrap_or(60),
             _ => 60,
         };
-        let after = decode_page(req.next_token.as_deref())?;
+        let after = cognate_idp::page::decode(req.next_token.as_deref())?;
         let mut rows = self.store.list_pool_docs(&pool_id, PROVIDER_KIND, after.as_deref(), size + 1).await?;
         let more = rows.len() > size as usize;
         rows.truncate(size as usize);
-        let next_token = more.then(|| rows.last().map(|r| encode_page(&r.name))).flatten();
+        let next_token = more.then(|| rows.last().map(|r| cognate_idp::page::encode(&r.name))).flatten();
         let providers = rows
             .into_iter()
             .map(|r| {
@@ -357,22 +357,4 @@ impl Federation {
             .into_iter()
             .find(|p| p.doc.idp_identifiers.iter().any(|i| i.eq_ignore_ascii_case(identifier))))
     }
-}
-
-fn encode_page(position: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(position.as_bytes())
-}
-
-fn decode_page(token: Option<&str>) -> IdpResult<Option<String>> {
-    use base64::Engine as _;
-    token
-        .map(|t| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(t)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| invalid("Invalid pagination token."))
-        })
-        .transpose()
 }

@@ -23,7 +23,7 @@ pub mod m2m;
 mod messages;
 mod mfa;
 mod notify;
-mod page;
+pub mod page;
 mod password_policy;
 mod pool_config;
 mod pools;

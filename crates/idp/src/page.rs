@@ -5,11 +5,11 @@ use crate::{IdpResult, error::invalid};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
-pub(crate) fn encode(position: &str) -> String {
+pub fn encode(position: &str) -> String {
     B64.encode(position.as_bytes())
 }
 
-pub(crate) fn decode(token: Option<&str>) -> IdpResult<Option<String>> {
+pub fn decode(token: Option<&str>) -> IdpResult<Option<String>> {
     token
         .map(|t| {
             B64.decode(t)

@@ -130,11 +130,11 @@ impl OAuth {
             Some(n) if n > 0 => u32::try_from(n.min(50)).unwrap_or(50),
             _ => 50,
         };
-        let after = crate::settings::decode_page(req.next_token.as_deref())?;
+        let after = cognate_idp::page::decode(req.next_token.as_deref())?;
         let mut rows = self.store.list_resource_servers(&pool_id, after.as_deref(), size + 1).await?;
         let more = rows.len() > size as usize;
         rows.truncate(size as usize);
-        let next_token = more.then(|| rows.last().map(|r| crate::settings::encode_page(&r.identifier))).flatten();
+        let next_token = more.then(|| rows.last().map(|r| cognate_idp::page::encode(&r.identifier))).flatten();
         let servers = rows.iter().map(view).collect::<IdpResult<Vec<_>>>()?;
         Ok(ListResourceServersResponse { resource_servers: Some(servers), next_token })
     }

@@ -43,23 +43,3 @@ impl OAuth {
         self.clock.now().millis()
     }
 }
-
-/// A listing position as an opaque token. It carries only a position the caller may see
-/// anyway, so it needs no signature: a forged token just starts elsewhere.
-pub(crate) fn encode_page(position: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(position.as_bytes())
-}
-
-pub(crate) fn decode_page(token: Option<&str>) -> IdpResult<Option<String>> {
-    use base64::Engine as _;
-    token
-        .map(|t| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(t)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| invalid("Invalid pagination token."))
-        })
-        .transpose()
-}

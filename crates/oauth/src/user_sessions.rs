@@ -13,7 +13,8 @@
 
 use crate::OAuth;
 use crate::sessions::{SESSION_SECONDS, SessionData};
-use crate::settings::{decode_page, internal, invalid};
+use crate::settings::{internal, invalid};
+use cognate_idp::page::decode as decode_page;
 use cognate_idp::{IdpError, IdpResult};
 use cognate_store::{SessionRecord, TokenFamily};
 use cognate_wire::idp::types::*;
