@@ -14,6 +14,8 @@ mod auth;
 mod auth_get_user;
 mod auth_ops;
 mod client;
+mod federation;
+mod federation_upstream;
 mod floor;
 mod list_users;
 mod machine;
@@ -42,6 +44,8 @@ enum Command {
     Auth(auth::Args),
     /// OAuth token endpoint (client_credentials, authorization_code) and sign-in page throughput.
     Oauth(oauth::Args),
+    /// Sign-in through OIDC and SAML identity providers (in-process upstreams) via the hosted UI.
+    Federation(federation::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -52,6 +56,7 @@ fn main() -> anyhow::Result<()> {
             Command::ListUsers(args) => list_users::run(args).await,
             Command::Auth(args) => auth::run(args).await,
             Command::Oauth(args) => oauth::run(args).await,
+            Command::Federation(args) => federation::run(args).await,
         }
     })?;
     report.print();
