@@ -130,6 +130,10 @@ schema="e2e_$(date +%s)_$$"
 psql "$PG_URL" -qc "CREATE SCHEMA $schema"
 trap 'psql "$PG_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true' EXIT
 export COGNATE_E2E_DATABASE_URL="$PG_URL?options[search_path]=$schema"
+# The suite keeps several servers running at once (the session's, the trigger and clock
+# servers, module ones); at 16 connections each they could exhaust PostgreSQL's default
+# max_connections (100), and a new server would wait for one until it timed out.
+export COGNATE_DATABASE_MAX_CONNECTIONS=4
 COGNATE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
 export COGNATE_MASTER_KEY
 (cd tests/e2e && python3 -m pytest)

@@ -454,3 +454,14 @@ def make_clock_pool(clock_server):
 def auth_pool(make_auth_pool):
     """A default pool (email auto-verified) with a public client allowing USER_FLOWS."""
     return make_auth_pool()
+
+
+def _is_fixture(value):
+    """pytest's fixture functions (any version's wrapper), which test modules must not import:
+    a fixture imported into a module is a second fixture, and a second session server."""
+    return type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_pytestfixturefunction")
+
+
+# `from <this module> import *` brings the helpers, never the fixtures: conftest.py registers
+# them once for the whole session (pytest_plugins).
+__all__ = [name for name, value in list(globals().items()) if not name.startswith("_") and not _is_fixture(value)]

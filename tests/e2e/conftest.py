@@ -27,6 +27,10 @@ from pathlib import Path
 
 import pytest
 
+# The fixture modules, registered once: their session servers start once per run. Test modules
+# import only their helpers (each module's __all__ leaves the fixtures out).
+pytest_plugins = ["auth_fixtures", "trigger_fixtures", "federation_fixtures"]
+
 from helpers import (
     stdout_lines,
     ADMIN_ACCESS_KEY_ID,

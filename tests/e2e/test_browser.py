@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from auth_fixtures import auth_server, auth_sinks, code_from, last_email, make_auth_pool, unique_email  # noqa: F401
+from auth_fixtures import code_from, last_email, unique_email
 from helpers import delete_pool_quietly, uniq
 
 HERE = Path(__file__).resolve().parent

@@ -34,7 +34,7 @@ import jwt
 import pytest
 import requests
 
-from federation_fixtures import CB, idp_response_url, upstream_factory  # noqa: F401  (a fixture)
+from federation_fixtures import CB, idp_response_url
 from helpers import uniq
 
 HERE = Path(__file__).resolve().parent

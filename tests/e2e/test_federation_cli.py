@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from federation_fixtures import idp_response_url, query_of, upstream_factory  # noqa: F401  (a fixture)
+from federation_fixtures import idp_response_url, query_of
 from helpers import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, REGION
 
 try:

@@ -18,14 +18,7 @@ import pytest
 from authlib.integrations.base_client.errors import OAuthError
 
 from trigger_fixtures import *  # noqa: F401,F403  (trigger_sink, make_trigger_pool, assert_envelope, ...)
-from federation_fixtures import (  # noqa: F401  (upstream_factory is a fixture)
-    CB,
-    SCOPES,
-    FederatedBrowser,
-    idp_response_url,
-    query_of,
-    upstream_factory,
-)
+from federation_fixtures import CB, SCOPES, FederatedBrowser, idp_response_url, query_of
 from helpers import attrs, expect_client_error, make_client, uniq
 
 UPSTREAM = "Upstream"

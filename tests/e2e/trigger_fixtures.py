@@ -194,3 +194,14 @@ def release(trigger_sink):
     event = trigger_sink.release_event()
     yield event
     event.set()
+
+
+def _is_fixture(value):
+    """pytest's fixture functions (any version's wrapper), which test modules must not import:
+    a fixture imported into a module is a second fixture, and a second session server."""
+    return type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_pytestfixturefunction")
+
+
+# `from <this module> import *` brings the helpers, never the fixtures: conftest.py registers
+# them once for the whole session (pytest_plugins).
+__all__ = [name for name, value in list(globals().items()) if not name.startswith("_") and not _is_fixture(value)]

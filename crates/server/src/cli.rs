@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// `postgres://…` for PostgreSQL, `sqlite::memory:` for a throwaway store.
     #[arg(long, env = "COGNATE_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Most connections this node opens to PostgreSQL; every node counts against the
+    /// database's `max_connections` [default: 16].
+    #[arg(long, env = "COGNATE_DATABASE_MAX_CONNECTIONS", value_name = "N")]
+    pub database_max_connections: Option<u32>,
     /// Externally visible base URL, used in token issuers and links
     /// [default: http://<listen>, or https://<listen> with --tls-cert].
     #[arg(long, env = "COGNATE_PUBLIC_URL")]

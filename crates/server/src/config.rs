@@ -12,6 +12,8 @@ pub struct Config {
     pub listen: String,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// `--database-max-connections`: the PostgreSQL pool's size.
+    pub database_max_connections: u32,
     pub public_url: Option<String>,
     /// `--tls-cert` and `--tls-key`: the listener serves HTTPS with them; plain HTTP without.
     pub tls: Option<crate::tls::TlsFiles>,
@@ -61,6 +63,7 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             listen,
             data_dir,
             database_url,
+            database_max_connections,
             public_url,
             tls_cert,
             tls_key,
@@ -174,6 +177,11 @@ impl Config {
             listen: a.listen.unwrap_or_else(|| "127.0.0.1:9229".into()),
             data_dir,
             database_url,
+            database_max_connections: match a.database_max_connections {
+                Some(0) => bail!("--database-max-connections must be at least 1"),
+                Some(n) => n,
+                None => cognate_store_sql::PgStore::DEFAULT_MAX_CONNECTIONS,
+            },
             public_url: a.public_url.map(|u| u.trim_end_matches('/').to_owned()),
             tls,
             triggers: cognate_delivery::InvokerConfig {

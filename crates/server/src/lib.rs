@@ -57,7 +57,9 @@ async fn open_storage(
         create_private_dir(&config.data_dir)?;
     }
     let master_key = Arc::new(keys::master_key(config)?);
-    let store = cognate_store_sql::open(&config.database_url).await.context("opening the database")?;
+    let store = cognate_store_sql::open_with(&config.database_url, config.database_max_connections)
+        .await
+        .context("opening the database")?;
     keys::check_master_key(store.as_ref(), &master_key).await?;
     Ok((store, master_key))
 }

@@ -17,8 +17,13 @@ use std::sync::Arc;
 
 /// Opens the store a URL names: `postgres://…`, `sqlite::memory:` or `sqlite://path`.
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    open_with(url, PgStore::DEFAULT_MAX_CONNECTIONS).await
+}
+
+/// [`open`], with at most `pg_max_connections` connections to PostgreSQL per process.
+pub async fn open_with(url: &str, pg_max_connections: u32) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url).await?))
+        Ok(Arc::new(PgStore::connect_sized(url, pg_max_connections).await?))
     } else if url == "sqlite::memory:" {
         Ok(Arc::new(SqliteStore::memory().await?))
     } else if let Some(path) = url.strip_prefix("sqlite://") {

@@ -24,13 +24,26 @@ fn migrator() -> Migrator {
 }
 
 impl PgStore {
+    /// Connections per process unless the operator says otherwise.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        Self::connect_with(PgConnectOptions::from_str(url)?).await
+        Self::connect_sized(url, Self::DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Connects with at most `max_connections` pooled connections (every node counts against
+    /// the server's `max_connections`).
+    pub async fn connect_sized(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        Self::connect_with_sized(PgConnectOptions::from_str(url)?, max_connections).await
     }
 
     /// Connects with explicit options (tests use this to work in a schema of their own).
     pub async fn connect_with(opts: PgConnectOptions) -> anyhow::Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
+        Self::connect_with_sized(opts, Self::DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    async fn connect_with_sized(opts: PgConnectOptions, max_connections: u32) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(max_connections.max(1)).connect_with(opts).await?;
         migrator().run(&pool).await?;
         Ok(PgStore { pool })
     }

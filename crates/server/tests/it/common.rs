@@ -70,6 +70,7 @@ pub fn config(dir: &ScratchDir) -> Config {
         listen: "127.0.0.1:0".into(),
         data_dir: dir.0.clone(),
         database_url: format!("sqlite://{}", dir.0.join("cognate.db").display()),
+        database_max_connections: 16,
         public_url: None,
         tls: None,
         region: "us-east-1".into(),
