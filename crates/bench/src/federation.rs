@@ -10,6 +10,8 @@ use crate::client::SignedClient;
 use crate::federation_upstream::{self as upstream, OidcUpstream, SamlIdp};
 use crate::floor::{self, Cost};
 use crate::machine::CpuUse;
+use crate::oauth::server_cpu_per_call;
+use crate::oauth_ops::{form, set_cookie};
 use crate::report::{Report, Table, ms, thousands};
 use crate::sample::{self, Summary, Timed};
 use crate::server::{self, DataDir};
@@ -18,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64URL};
 use cognate_core::{Clock, SystemClock};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use samael::crypto::{Crypto, CryptoProvider};
 use serde_json::{Value, json};
 use std::hint::black_box;
@@ -524,22 +526,6 @@ async fn calls(
     .with_context(|| format!("{} ({callers} requesters)", kind.label()))
 }
 
-/// `application/x-www-form-urlencoded` pairs (for a body or a query).
-fn form(pairs: &[(&str, &str)]) -> anyhow::Result<String> {
-    let mut url = reqwest::Url::parse("http://form.invalid/")?;
-    url.query_pairs_mut().extend_pairs(pairs);
-    Ok(url.query().unwrap_or_default().to_owned())
-}
-
-/// The value of the cookie `name` a response sets.
-fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers().get_all(SET_COOKIE).iter().find_map(|v| {
-        let pair = v.to_str().ok()?.split(';').next()?;
-        let (n, value) = pair.split_once('=')?;
-        (n.trim() == name).then(|| value.trim().to_owned())
-    })
-}
-
 /// The target of a 302 that must start with `prefix` (the body read, so the connection is reused).
 async fn redirect_to(resp: reqwest::Response, prefix: &str) -> anyhow::Result<String> {
     let status = resp.status();
@@ -605,11 +591,6 @@ fn facts(report: &mut Report, args: &Args, fixture: &Fixture, cpu: Option<(f64, 
             format!("while measuring: this process {own:.0}%, other processes {others:.0}% of all CPUs"),
         );
     }
-}
-
-/// Server CPU per completed sign-in.
-fn server_cpu_per_call(s: &Summary) -> Option<Duration> {
-    s.server_cpu.filter(|_| s.n > 0).map(|cpu| cpu / s.n as u32)
 }
 
 fn results(measured: &[Measured]) -> Table {

@@ -187,7 +187,7 @@ async fn calls(
 }
 
 /// Server CPU per completed call.
-fn server_cpu_per_call(s: &Summary) -> Option<Duration> {
+pub(crate) fn server_cpu_per_call(s: &Summary) -> Option<Duration> {
     s.server_cpu.filter(|_| s.n > 0).map(|cpu| cpu / s.n as u32)
 }
 

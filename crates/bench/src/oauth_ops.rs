@@ -243,14 +243,14 @@ impl Fixture {
 }
 
 /// `application/x-www-form-urlencoded` pairs (for a body or a query).
-fn form(pairs: &[(&str, &str)]) -> anyhow::Result<String> {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> anyhow::Result<String> {
     let mut url = reqwest::Url::parse("http://form.invalid/")?;
     url.query_pairs_mut().extend_pairs(pairs);
     Ok(url.query().unwrap_or_default().to_owned())
 }
 
 /// The value of the cookie `name` a response sets.
-fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
     resp.headers().get_all(SET_COOKIE).iter().find_map(|v| {
         let pair = v.to_str().ok()?.split(';').next()?;
         let (n, value) = pair.split_once('=')?;

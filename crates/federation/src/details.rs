@@ -222,7 +222,7 @@ pub(crate) async fn complete(
             out.insert("token_request_method".into(), "POST".into());
         }
         "SignInWithApple" => {
-            crate::oidc::apple_key(out.get("private_key").map(String::as_str).unwrap_or_default())?;
+            crate::oidc::check_apple_key(out.get("private_key").map(String::as_str).unwrap_or_default())?;
             let e = |o: &Option<String>, d: &str| o.clone().unwrap_or_else(|| d.to_owned());
             out.insert(
                 "authorize_url".into(),

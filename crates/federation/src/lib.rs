@@ -81,4 +81,66 @@ impl Federation {
     fn now_ms(&self) -> i64 {
         self.clock.now().millis()
     }
+
+    /// Keeps `value` until `expires_ms` under a digest of `tag` and `id` (sign-in states,
+    /// parked responses, pending logouts, spent assertion IDs), as a session record. False
+    /// when a record of that tag and id already exists.
+    async fn put_record<T: serde::Serialize>(
+        &self,
+        tag: &[u8],
+        id: &str,
+        pool_id: &str,
+        expires_ms: i64,
+        value: &T,
+    ) -> cognate_idp::IdpResult<bool> {
+        let data = serde_json::to_string(value).map_err(|e| cognate_idp::IdpError::Internal(e.to_string()))?;
+        let record = cognate_store::SessionRecord {
+            id_hash: record_key(tag, id),
+            pool_id: pool_id.to_owned(),
+            expires_ms,
+            data,
+        };
+        match self.store.insert_session(&record).await {
+            Ok(()) => Ok(true),
+            Err(cognate_store::StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The value [`Self::put_record`] kept, if it is this pool's and unexpired; `spend` takes
+    /// it (single use), else it stays.
+    async fn get_record<T: serde::de::DeserializeOwned>(
+        &self,
+        tag: &[u8],
+        id: &str,
+        pool_id: &str,
+        spend: bool,
+    ) -> Result<Option<T>, oidc::FederationError> {
+        if !is_token(id) {
+            return Ok(None);
+        }
+        let key = record_key(tag, id);
+        let found = if spend { self.store.take_session(&key).await } else { self.store.get_session(&key).await };
+        match found.map_err(cognate_idp::IdpError::from)? {
+            Some(r) if r.pool_id == pool_id && r.expires_ms > self.now_ms() => {
+                Ok(Some(serde_json::from_str(&r.data).map_err(|e| cognate_idp::IdpError::Internal(e.to_string()))?))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+fn record_key(tag: &[u8], id: &str) -> String {
+    cognate_crypto::digest_hex(&[tag, id.as_bytes()])
+}
+
+/// A random id of this crate's making: 32 bytes, hex.
+fn new_token() -> String {
+    hex::encode(cognate_crypto::random::bytes::<32>())
+}
+
+/// Whether `s` could be an id [`new_token`] made (the hosted UI tells a state this server
+/// issued from an IdP-initiated SAML RelayState by it).
+pub fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -18,16 +18,21 @@ fn as_attribute(v: &Value) -> Option<String> {
     }
 }
 
-/// The provider's id for the user (the `username` mapping's source) and the mapped pool
-/// attributes. Fails when the subject is missing or unusable.
+/// The provider's id for the user and the mapped pool attributes. The id is what the
+/// `username` mapping names, else `name_id` (SAML's NameID) when given, else `sub`. Fails when
+/// the subject is missing or unusable.
 pub(crate) fn apply(
     doc: &ProviderDoc,
     claims: &Map<String, Value>,
+    name_id: Option<&str>,
 ) -> Result<(String, BTreeMap<String, String>), String> {
-    let subject_claim = doc.attribute_mapping.get("username").map(String::as_str).unwrap_or("sub");
-    let subject = claims.get(subject_claim).and_then(as_attribute).unwrap_or_default();
+    let (subject, named) = match (doc.attribute_mapping.get("username"), name_id) {
+        (Some(source), _) => (claims.get(source).and_then(as_attribute).unwrap_or_default(), source.as_str()),
+        (None, Some(name_id)) => (name_id.to_owned(), "NameID"),
+        (None, None) => (claims.get("sub").and_then(as_attribute).unwrap_or_default(), "sub"),
+    };
     if subject.is_empty() || subject.len() > 128 - 33 || subject.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("the provider sent no usable {subject_claim}"));
+        return Err(format!("the provider sent no usable {named}"));
     }
     let mut out = BTreeMap::new();
     for (attribute, source) in &doc.attribute_mapping {

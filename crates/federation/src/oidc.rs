@@ -10,13 +10,12 @@
 //! another browser (login CSRF) or replayed is refused.
 
 use crate::Federation;
-use crate::details::{OIDC_TYPES, check_url};
+use crate::details::OIDC_TYPES;
 use crate::id_token::{self, Expect};
 use crate::providers::Provider;
 use crate::upstream::UpstreamRequest;
 use cognate_idp::federated::ExternalIdentity;
 use cognate_idp::{IdpError, IdpResult};
-use cognate_store::SessionRecord;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -42,16 +41,16 @@ impl From<IdpError> for FederationError {
     }
 }
 
-fn expired() -> FederationError {
+pub(crate) fn expired() -> FederationError {
     FederationError("The sign-in through the identity provider expired or was already used. Start again.".into())
 }
 
-fn refuse(why: impl std::fmt::Display) -> FederationError {
+pub(crate) fn refuse(why: impl std::fmt::Display) -> FederationError {
     FederationError(format!("The identity provider's answer was refused: {why}."))
 }
 
 /// A provider the sign-in page offers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProviderButton {
     pub name: String,
     pub provider_type: String,
@@ -86,8 +85,11 @@ pub(crate) struct State {
     pub request_id: Option<String>,
 }
 
-fn state_key(state: &str) -> String {
-    cognate_crypto::digest_hex(&[b"federation-state", state.as_bytes()])
+const STATE_TAG: &[u8] = b"federation-state";
+
+/// What the state record keeps of the browser's binding cookie.
+fn binding_digest(binding: &str) -> String {
+    cognate_crypto::digest_hex(&[b"federation-binding", binding.as_bytes()])
 }
 
 fn enc(v: &str) -> String {
@@ -107,16 +109,21 @@ fn with_query(url: &str, params: &[(&str, &str)]) -> String {
     out
 }
 
-/// Sign in with Apple's private key (the `.p8` PEM Apple hands out) as PKCS#8 DER.
-pub(crate) fn apple_key(pem: &str) -> IdpResult<Vec<u8>> {
+/// Sign in with Apple's private key (the `.p8` PEM Apple hands out) as PKCS#8 DER; `None`
+/// when it is not base64 between the PEM lines.
+fn apple_der(pem: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|_| IdpError::InvalidParameter("private_key must be the PEM private key Apple issued.".into()))?;
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}
+
+/// Checks, when a provider is configured, that the key Apple issued can sign ES256.
+pub(crate) fn check_apple_key(pem: &str) -> IdpResult<()> {
+    let der = apple_der(pem)
+        .ok_or_else(|| IdpError::InvalidParameter("private_key must be the PEM private key Apple issued.".into()))?;
     cognate_crypto::jws::sign_es256_jwt(&der, "check", b"{}")
         .map_err(|_| IdpError::InvalidParameter("private_key must be an EC P-256 private key (PKCS#8 PEM).".into()))?;
-    Ok(der)
+    Ok(())
 }
 
 impl Federation {
@@ -125,17 +132,21 @@ impl Federation {
     /// there are any, the page offers the email field that routes by domain, and its form may
     /// end at one of them).
     pub async fn buttons(&self, pool_id: &str, supported: &[String]) -> (Vec<ProviderButton>, Vec<String>) {
-        let Ok(all) = self.all_providers(pool_id).await else { return (Vec::new(), Vec::new()) };
-        let listed: Vec<&Provider> = supported.iter().filter_map(|name| all.iter().find(|p| &p.name == name)).collect();
+        // Point reads of the listed providers only: the sign-in page is a hot path, and most
+        // clients list COGNITO alone (no read at all).
+        let mut listed = Vec::new();
+        for name in supported.iter().filter(|n| *n != "COGNITO") {
+            if let Ok(p) = self.load_provider(pool_id, name).await {
+                listed.push(p);
+            }
+        }
         let routed = listed
             .iter()
             .filter(|p| !p.doc.idp_identifiers.is_empty())
             .filter_map(|p| p.sign_in_url().map(String::from))
             .collect();
-        let buttons = listed
-            .into_iter()
-            .map(|p| ProviderButton { name: p.name.clone(), provider_type: p.doc.provider_type.clone() })
-            .collect();
+        let buttons =
+            listed.into_iter().map(|p| ProviderButton { name: p.name, provider_type: p.doc.provider_type }).collect();
         (buttons, routed)
     }
 
@@ -181,26 +192,19 @@ impl Federation {
         let saml = p.doc.provider_type == "SAML";
         let callback = if saml { format!("{base}/saml2/idpresponse") } else { format!("{base}/oauth2/idpresponse") };
         let callback = callback.as_str();
-        let state = hex::encode(cognate_crypto::random::bytes::<32>());
+        let state = crate::new_token();
         let nonce = hex::encode(cognate_crypto::random::bytes::<16>());
-        let binding = hex::encode(cognate_crypto::random::bytes::<32>());
+        let binding = crate::new_token();
         let request_id = saml.then(|| format!("_{}", hex::encode(cognate_crypto::random::bytes::<20>())));
         let record = State {
             provider: p.name.clone(),
             nonce: nonce.clone(),
             redirect_uri: callback.to_owned(),
-            binding: cognate_crypto::digest_hex(&[b"federation-binding", binding.as_bytes()]),
+            binding: binding_digest(&binding),
             carry,
             request_id: request_id.clone(),
         };
-        let data = serde_json::to_string(&record).map_err(|e| IdpError::Internal(e.to_string()))?;
-        let session = SessionRecord {
-            id_hash: state_key(&state),
-            pool_id: pool_id.to_owned(),
-            expires_ms: self.now_ms() + STATE_SECONDS * 1000,
-            data,
-        };
-        self.store.insert_session(&session).await.map_err(IdpError::from)?;
+        self.put_record(STATE_TAG, &state, pool_id, self.now_ms() + STATE_SECONDS * 1000, &record).await?;
         if let Some(request_id) = &request_id {
             let redirect = self.saml_redirect(pool_id, &p, callback, request_id, &state).await?;
             return Ok(Begin { redirect, binding });
@@ -248,7 +252,7 @@ impl Federation {
         let code = params.get("code").filter(|c| !c.is_empty() && c.len() <= 4096).ok_or_else(|| refuse("no code"))?;
         let p = self.load_provider(pool_id, &st.provider).await?;
         let claims = self.redeem(&p, code, &st).await?;
-        let (subject, attributes) = crate::mapping::apply(&p.doc, &claims).map_err(refuse)?;
+        let (subject, attributes) = crate::mapping::apply(&p.doc, &claims, None).map_err(refuse)?;
         let identity = ExternalIdentity {
             provider_name: p.name.clone(),
             provider_type: p.doc.provider_type.clone(),
@@ -266,20 +270,8 @@ impl Federation {
         state: &str,
         binding: Option<&str>,
     ) -> Result<Option<State>, FederationError> {
-        if state.len() != 64 || !state.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(None);
-        }
-        let Some(record) = self.store.take_session(&state_key(state)).await.map_err(IdpError::from)? else {
-            return Ok(None);
-        };
-        if record.pool_id != pool_id || record.expires_ms <= self.now_ms() {
-            return Ok(None);
-        }
-        let st: State = serde_json::from_str(&record.data).map_err(|e| IdpError::Internal(e.to_string()))?;
-        let bound = binding.is_some_and(|b| {
-            let digest = cognate_crypto::digest_hex(&[b"federation-binding", b.as_bytes()]);
-            cognate_crypto::ct_eq(digest.as_bytes(), st.binding.as_bytes())
-        });
+        let Some(st) = self.get_record::<State>(STATE_TAG, state, pool_id, true).await? else { return Ok(None) };
+        let bound = binding.is_some_and(|b| cognate_crypto::ct_eq(binding_digest(b).as_bytes(), st.binding.as_bytes()));
         if !bound {
             return Err(FederationError("This sign-in was started in another browser. Start again.".into()));
         }
@@ -293,8 +285,9 @@ impl Federation {
             "SignInWithApple" => Some(self.apple_secret(p)?),
             _ => self.secret(p, "client_secret")?,
         };
+        // Checked (https, or loopback) when the provider was configured, and again by the
+        // Upstream implementation.
         let token_url = p.detail("token_url").unwrap_or_default();
-        check_url("token_url", token_url).map_err(FederationError::from)?;
         let mut form = vec![
             ("grant_type".to_owned(), "authorization_code".to_owned()),
             ("code".to_owned(), code.to_owned()),
@@ -387,7 +380,7 @@ impl Federation {
     /// administrator gave (`team_id` as issuer, `key_id` as key id), valid five minutes.
     fn apple_secret(&self, p: &Provider) -> Result<String, FederationError> {
         let pem = self.secret(p, "private_key")?.unwrap_or_default();
-        let der = apple_key(&pem)?;
+        let der = apple_der(&pem).ok_or_else(|| FederationError("The Sign in with Apple key cannot sign.".into()))?;
         let now = self.now_ms() / 1000;
         let claims = serde_json::json!({
             "iss": p.detail("team_id").unwrap_or_default(),

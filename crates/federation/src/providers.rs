@@ -24,12 +24,16 @@ fn internal(e: impl std::fmt::Display) -> IdpError {
     IdpError::Internal(e.to_string())
 }
 
-/// What an administrator gave for a provider.
+/// What an administrator gave for a provider, and the pool it is checked against.
 struct Given {
     provider_type: String,
     details: BTreeMap<String, String>,
     mapping: BTreeMap<String, String>,
     identifiers: Vec<String>,
+    /// The pool's attributes a mapping may write.
+    mappable: Vec<String>,
+    /// The pool's providers (whose identifiers this one may not claim).
+    providers: Vec<Provider>,
 }
 
 /// A stored provider, decoded.
@@ -113,7 +117,7 @@ impl Federation {
         given: Given,
         old: Option<&Provider>,
     ) -> IdpResult<ProviderDoc> {
-        let Given { provider_type, mut details, mapping, identifiers } = given;
+        let Given { provider_type, mut details, mapping, identifiers, mappable, providers } = given;
         let provider_type = provider_type.as_str();
         if let Some(old) = old {
             for key in SECRET_KEYS {
@@ -136,7 +140,6 @@ impl Federation {
                 sealed.insert((*key).to_owned(), self.master_key.seal(SECRET_PURPOSE, v.as_bytes()));
             }
         }
-        let mappable = self.idp.mappable_attributes(pool_id).await?;
         let mut mapping = mapping;
         for (attr, from) in &mapping {
             if attr != "username" && !mappable.contains(attr) {
@@ -160,7 +163,7 @@ impl Federation {
                 return Err(invalid(format!("Duplicate identifier {id}.")));
             }
         }
-        for other in self.all_providers(pool_id).await? {
+        for other in &providers {
             if other.name == name {
                 continue;
             }
@@ -189,7 +192,7 @@ impl Federation {
         let pool_id = req.user_pool_id.unwrap_or_default();
         let name = req.provider_name.unwrap_or_default();
         let provider_type = req.provider_type.unwrap_or_default();
-        self.idp.mappable_attributes(&pool_id).await?;
+        let mappable = self.idp.mappable_attributes(&pool_id).await?;
         if SOCIAL_TYPES.contains(&provider_type.as_str()) && name != provider_type {
             return Err(invalid(format!("The ProviderName of a {provider_type} provider must be {provider_type}.")));
         }
@@ -198,14 +201,13 @@ impl Federation {
         {
             return Err(invalid(format!("ProviderName {name} is reserved.")));
         }
-        if self.store.list_pool_docs(&pool_id, PROVIDER_KIND, None, MAX_PROVIDERS).await?.len()
-            >= MAX_PROVIDERS as usize
-        {
+        let providers = self.all_providers(&pool_id).await?;
+        if providers.len() >= MAX_PROVIDERS as usize {
             return Err(IdpError::LimitExceeded(format!(
                 "A user pool can have at most {MAX_PROVIDERS} identity providers."
             )));
         }
-        if self.store.get_pool_doc(&pool_id, PROVIDER_KIND, &name).await?.is_some() {
+        if providers.iter().any(|p| p.name == name) {
             return Err(IdpError::DuplicateProvider(format!(
                 "A provider with the name {name} already exists in this user pool."
             )));
@@ -219,6 +221,8 @@ impl Federation {
                     details: req.provider_details.unwrap_or_default(),
                     mapping: req.attribute_mapping.unwrap_or_default(),
                     identifiers: req.idp_identifiers.unwrap_or_default(),
+                    mappable,
+                    providers,
                 },
                 None,
             )
@@ -259,7 +263,7 @@ impl Federation {
         req: UpdateIdentityProviderRequest,
     ) -> IdpResult<UpdateIdentityProviderResponse> {
         let pool_id = req.user_pool_id.unwrap_or_default();
-        self.idp.mappable_attributes(&pool_id).await?;
+        let mappable = self.idp.mappable_attributes(&pool_id).await?;
         let old = self.load_provider(&pool_id, req.provider_name.as_deref().unwrap_or_default()).await?;
         let mut details = old.doc.details.clone();
         if let Some(given) = req.provider_details {
@@ -274,6 +278,8 @@ impl Federation {
                     details,
                     mapping: req.attribute_mapping.unwrap_or_else(|| old.doc.attribute_mapping.clone()),
                     identifiers: req.idp_identifiers.unwrap_or_else(|| old.doc.idp_identifiers.clone()),
+                    mappable,
+                    providers: self.all_providers(&pool_id).await?,
                 },
                 Some(&old),
             )

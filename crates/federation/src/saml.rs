@@ -12,20 +12,24 @@
 
 use crate::Federation;
 use crate::details::{ProviderDoc, check_url, invalid};
-use crate::oidc::{Completed, FederationError};
+use crate::oidc::{Completed, FederationError, expired, refuse};
 use crate::providers::Provider;
 use crate::upstream::UpstreamRequest;
 use base64::Engine as _;
 use cognate_idp::federated::ExternalIdentity;
 use cognate_idp::{IdpError, IdpResult};
-use cognate_store::{PoolDocRecord, SessionRecord, StoreError};
+use cognate_store::{PoolDocRecord, StoreError};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// Cognito's limit on a posted SAMLResponse.
 pub const MAX_RESPONSE_CHARS: usize = 100_000;
 const SKEW_S: i64 = 60;
 const SP_KIND: &str = "saml-sp";
+const LOGOUT_TAG: &[u8] = b"saml-logout";
+const PARKED_TAG: &[u8] = b"saml-parked";
+const ASSERTION_TAG: &[u8] = b"saml-assertion";
 const SP_KEY_PURPOSE: &str = "cognate saml sp key";
 const METADATA_MAX: usize = 262_144;
 const SAML_KEYS: &[&str] =
@@ -308,16 +312,10 @@ impl Federation {
         if idp.slo_url.is_none() {
             return Ok(None);
         }
-        let relay = hex::encode(cognate_crypto::random::bytes::<32>());
+        let relay = crate::new_token();
         let request_id = format!("_{}", hex::encode(cognate_crypto::random::bytes::<20>()));
         let pending = PendingLogout { provider: p.name.clone(), request_id: request_id.clone(), then: then.to_owned() };
-        let record = SessionRecord {
-            id_hash: cognate_crypto::digest_hex(&[b"saml-logout", relay.as_bytes()]),
-            pool_id: pool_id.to_owned(),
-            expires_ms: self.now_ms() + 600_000,
-            data: serde_json::to_string(&pending).map_err(|e| IdpError::Internal(e.to_string()))?,
-        };
-        self.store.insert_session(&record).await.map_err(IdpError::from)?;
+        self.put_record(LOGOUT_TAG, &relay, pool_id, self.now_ms() + 600_000, &pending).await?;
         let key = self.sp_key(pool_id).await?;
         let entity = sp_entity_id(pool_id);
         let request = LogoutRequest {
@@ -341,30 +339,17 @@ impl Federation {
         base: &str,
     ) -> Result<String, FederationError> {
         let gone = || FederationError("The sign-out expired or was already finished.".into());
-        let relay = raw_query
-            .split('&')
-            .find_map(|p| p.strip_prefix("RelayState="))
-            .filter(|r| r.len() == 64 && r.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(gone)?;
-        let key = cognate_crypto::digest_hex(&[b"saml-logout", relay.as_bytes()]);
+        let relay = raw_query.split('&').find_map(|p| p.strip_prefix("RelayState=")).unwrap_or_default();
         // Read, and spent only once a valid answer arrived: a forged answer with a stolen
         // RelayState must not use up the real one.
-        let record = self
-            .store
-            .get_session(&key)
-            .await
-            .map_err(IdpError::from)?
-            .filter(|r| r.pool_id == pool_id && r.expires_ms > self.now_ms())
-            .ok_or_else(gone)?;
-        let pending: PendingLogout =
-            serde_json::from_str(&record.data).map_err(|e| IdpError::Internal(e.to_string()))?;
+        let pending: PendingLogout = self.get_record(LOGOUT_TAG, relay, pool_id, false).await?.ok_or_else(gone)?;
         let p = self.load_provider(pool_id, &pending.provider).await?;
         let idp = saml_of(&p.doc)?;
         let destination = format!("{base}/saml2/logout");
         self.saml
             .verify_logout_response(raw_query, &idp, &pending.request_id, &destination)
             .map_err(|e| refuse(format!("the logout response is not valid ({e})")))?;
-        self.store.take_session(&key).await.map_err(IdpError::from)?.ok_or_else(gone)?;
+        self.get_record::<PendingLogout>(LOGOUT_TAG, relay, pool_id, true).await?.ok_or_else(gone)?;
         Ok(pending.then)
     }
 
@@ -372,30 +357,14 @@ impl Federation {
     /// did not come with the IdP's cross-site POST (SameSite=Lax over plain http): the hosted
     /// UI sends it on to a same-site GET, which carries them, and [`Self::resume_saml`].
     pub async fn park_saml(&self, pool_id: &str, form: &HashMap<String, String>) -> Result<String, FederationError> {
-        let id = hex::encode(cognate_crypto::random::bytes::<32>());
-        let data = serde_json::to_string(form).map_err(|e| IdpError::Internal(e.to_string()))?;
-        let record = SessionRecord {
-            id_hash: cognate_crypto::digest_hex(&[b"saml-parked", id.as_bytes()]),
-            pool_id: pool_id.to_owned(),
-            expires_ms: self.now_ms() + 120_000,
-            data,
-        };
-        self.store.insert_session(&record).await.map_err(IdpError::from)?;
+        let id = crate::new_token();
+        self.put_record(PARKED_TAG, &id, pool_id, self.now_ms() + 120_000, form).await?;
         Ok(id)
     }
 
     /// The response [`Self::park_saml`] kept, taken once.
     pub async fn resume_saml(&self, pool_id: &str, id: &str) -> Result<HashMap<String, String>, FederationError> {
-        let gone = || FederationError("The sign-in expired or was already used. Start again.".into());
-        if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(gone());
-        }
-        let key = cognate_crypto::digest_hex(&[b"saml-parked", id.as_bytes()]);
-        let record = self.store.take_session(&key).await.map_err(IdpError::from)?.ok_or_else(gone)?;
-        if record.pool_id != pool_id || record.expires_ms <= self.now_ms() {
-            return Err(gone());
-        }
-        serde_json::from_str(&record.data).map_err(|e| FederationError::from(IdpError::Internal(e.to_string())))
+        self.get_record(PARKED_TAG, id, pool_id, true).await?.ok_or_else(expired)
     }
 
     /// Checks and completes a SAML provider's details: the metadata (given, or fetched from
@@ -512,7 +481,14 @@ impl Federation {
         };
         let assertion = self.saml.verify_response(response, &expect).map_err(refuse)?;
         self.spend_assertion(pool_id, &p.name, &assertion).await?;
-        let (subject, attributes) = map_assertion(&p.doc, &assertion).map_err(refuse)?;
+        // Each SAML attribute as one value (several joined by commas), for the mapping.
+        let claims = assertion
+            .attributes
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(name, values)| (name.clone(), Value::String(values.join(","))))
+            .collect();
+        let (subject, attributes) = crate::mapping::apply(&p.doc, &claims, Some(&assertion.name_id)).map_err(refuse)?;
         let identity =
             ExternalIdentity { provider_name: p.name.clone(), provider_type: "SAML".into(), subject, attributes };
         let session = SamlSession {
@@ -524,24 +500,15 @@ impl Federation {
         Ok(Completed { carry, result: Ok(identity), saml_session: Some(session) })
     }
 
-    /// Records an assertion as used until it expires; a second use is a replay.
+    /// Records an assertion as used until it expires; a second use (the record exists) is a
+    /// replay.
     async fn spend_assertion(&self, pool_id: &str, provider: &str, a: &SamlAssertion) -> Result<(), FederationError> {
-        let key =
-            cognate_crypto::digest_hex(&[b"saml-assertion", pool_id.as_bytes(), provider.as_bytes(), a.id.as_bytes()]);
-        let replayed = || refuse("the assertion was already used");
-        if self.store.get_session(&key).await.map_err(IdpError::from)?.is_some() {
-            return Err(replayed());
+        let id = format!("{pool_id}\n{provider}\n{}", a.id);
+        let expires_ms = a.not_on_or_after_ms.max(self.now_ms()) + SKEW_S * 1000;
+        match self.put_record(ASSERTION_TAG, &id, pool_id, expires_ms, &()).await? {
+            true => Ok(()),
+            false => Err(refuse("the assertion was already used")),
         }
-        let record = SessionRecord {
-            id_hash: key,
-            pool_id: pool_id.to_owned(),
-            expires_ms: a.not_on_or_after_ms.max(self.now_ms()) + SKEW_S * 1000,
-            data: "{}".into(),
-        };
-        self.store.insert_session(&record).await.map_err(|e| match e {
-            StoreError::Conflict(_) => replayed(),
-            other => FederationError::from(IdpError::from(other)),
-        })
     }
 
     /// IdP-initiated: the RelayState is the authorization request Cognito would have taken at
@@ -565,38 +532,8 @@ impl Federation {
     }
 }
 
-fn refuse(why: impl std::fmt::Display) -> FederationError {
-    FederationError(format!("The identity provider's answer was refused: {why}."))
-}
-
 fn saml_of(doc: &ProviderDoc) -> Result<SamlIdp, FederationError> {
     doc.saml.clone().ok_or_else(|| FederationError("The SAML provider has no metadata.".into()))
-}
-
-/// NameID, or the attribute the mapping's `username` names, is the subject; each mapped
-/// attribute takes its SAML attribute's values (several joined by commas).
-fn map_assertion(doc: &ProviderDoc, a: &SamlAssertion) -> Result<(String, BTreeMap<String, String>), String> {
-    let value = |name: &str| a.attributes.get(name).filter(|v| !v.is_empty()).map(|v| v.join(","));
-    let subject = match doc.attribute_mapping.get("username") {
-        Some(source) => value(source).ok_or_else(|| format!("the assertion has no {source}"))?,
-        None => a.name_id.clone(),
-    };
-    if subject.is_empty() || subject.len() > 128 - 33 || subject.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("the assertion names no usable subject".into());
-    }
-    let mut out = BTreeMap::new();
-    for (attribute, source) in &doc.attribute_mapping {
-        if attribute == "username" {
-            continue;
-        }
-        if let Some(v) = value(source) {
-            if v.len() > 2048 {
-                return Err(format!("the assertion's {source} is too long"));
-            }
-            out.insert(attribute.clone(), v);
-        }
-    }
-    Ok((subject, out))
 }
 
 /// `a=b&c=d` with `+` and percent escapes decoded; malformed escapes kept as written.

@@ -13,10 +13,9 @@ use crate::attributes::{self, Mode};
 use crate::error::invalid;
 use crate::hosted::HostedSignIn;
 use crate::pools::Pool;
-use crate::user_record::{User, UserData, username_key};
+use crate::user_record::{User, username_key};
 use crate::users::conflict_error;
 use crate::{Idp, IdpError, IdpResult};
-use cognate_store::UserRecord;
 use cognate_wire::idp::types::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -114,25 +113,8 @@ impl Idp {
     }
 
     async fn create_federated_user(&self, pool: &Pool, username: &str, identity: &ExternalIdentity) -> IdpResult<User> {
-        let sub = cognate_crypto::random::uuid_v4();
-        let now = self.now_ms();
-        let mut user = User {
-            record: UserRecord {
-                pool_id: pool.record.id.clone(),
-                sub: sub.clone(),
-                username_key: username_key(&pool.doc, username),
-                username: username.to_owned(),
-                status: EXTERNAL.into(),
-                enabled: true,
-                created_ms: now,
-                updated_ms: now,
-                attributes: String::new(),
-                data: String::new(),
-                version: 0,
-            },
-            attributes: BTreeMap::from([("sub".to_owned(), sub)]),
-            data: UserData::default(),
-        };
+        let mut user = self.unsaved_user(pool, cognate_crypto::random::uuid_v4(), username.to_owned(), EXTERNAL);
+        let now = user.record.created_ms;
         map_attributes(pool, &mut user, identity, Mode::Create)?;
         let entry = Identity {
             user_id: identity.subject.clone(),
@@ -233,9 +215,7 @@ impl Idp {
         if let Some(record) = self.store.get_user_by_username(&pool_id, &username_key(&pool.doc, &federated)).await? {
             let mut user = User::from_record(record)?;
             if user.record.enabled {
-                user.record.enabled = false;
-                self.save_user(&pool, &mut user).await?;
-                self.store.revoke_user_families(&pool_id, &user.record.sub).await?;
+                self.save_enabled(&pool, &mut user, false).await?;
             }
         }
         Ok(AdminDisableProviderForUserResponse {})

@@ -124,14 +124,19 @@ impl Idp {
         } else {
             sub.clone()
         };
+        Ok(self.unsaved_user(pool, sub, username, "FORCE_CHANGE_PASSWORD"))
+    }
+
+    /// A user not stored yet: its `sub`, username and status, enabled, no other attributes.
+    pub(crate) fn unsaved_user(&self, pool: &Pool, sub: String, username: String, status: &str) -> User {
         let now = self.now_ms();
-        let mut user = User {
+        User {
             record: UserRecord {
                 pool_id: pool.record.id.clone(),
                 sub: sub.clone(),
                 username_key: username_key(&pool.doc, &username),
                 username,
-                status: "FORCE_CHANGE_PASSWORD".into(),
+                status: status.into(),
                 enabled: true,
                 created_ms: now,
                 updated_ms: now,
@@ -139,11 +144,9 @@ impl Idp {
                 data: String::new(),
                 version: 0,
             },
-            attributes: Default::default(),
+            attributes: std::collections::BTreeMap::from([("sub".to_owned(), sub)]),
             data: UserData::default(),
-        };
-        user.attributes.insert("sub".into(), sub);
-        Ok(user)
+        }
     }
 
     /// ForceAliasCreation: the alias moves to `user` and is no longer verified on the user who
@@ -274,9 +277,14 @@ impl Idp {
 
     async fn set_enabled(&self, pool_id: Option<&str>, username: Option<&str>, enabled: bool) -> IdpResult<()> {
         let (pool, mut user) = self.pool_and_user(pool_id, username).await?;
+        self.save_enabled(&pool, &mut user, enabled).await
+    }
+
+    /// Enables or disables a user; disabling revokes every token the user holds, as Cognito
+    /// documents.
+    pub(crate) async fn save_enabled(&self, pool: &Pool, user: &mut User, enabled: bool) -> IdpResult<()> {
         user.record.enabled = enabled;
-        self.save_user(&pool, &mut user).await?;
-        // Disabling revokes every token the user holds, as Cognito documents.
+        self.save_user(pool, user).await?;
         if !enabled {
             self.store.revoke_user_families(&pool.record.id, &user.record.sub).await?;
         }

@@ -8,6 +8,8 @@
 use crate::OAuth;
 use crate::authorize::{AuthorizeError, AuthorizeParams};
 use crate::error::OAuthError;
+/// Whether a RelayState could be a state this server issued (else it is IdP-initiated).
+pub use cognate_federation::is_token;
 use cognate_federation::{Begin, Completed};
 use cognate_idp::IdpError;
 use cognate_idp::hosted::HostedSignIn;

@@ -31,8 +31,12 @@ pub(crate) fn params(query: Params) -> AuthorizeParams {
 
 /// A 302 (OAuth clients expect Found, not See Other).
 pub(crate) fn found(location: &str) -> Response {
+    redirect(StatusCode::FOUND, location)
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
     match HeaderValue::from_str(location) {
-        Ok(value) => (StatusCode::FOUND, [(LOCATION, value)]).into_response(),
+        Ok(value) => (status, [(LOCATION, value)]).into_response(),
         Err(_) => (StatusCode::BAD_REQUEST, "the redirect target is not a valid URL").into_response(),
     }
 }
@@ -243,13 +247,25 @@ pub(crate) async fn idp_response(
         fields.extend(posted);
     }
     let binding = jar.get(FEDERATION_COOKIE).map(|c| c.value().to_owned());
+    let outcome = web.oauth.idp_response(&site.pool_id, &fields, binding.as_deref()).await;
+    federated_answer(&site, &web, jar, outcome)
+}
+
+/// The answer to a provider's response: the binding cookie spent, and the session cookie and
+/// the client's redirect, or the error.
+fn federated_answer(
+    site: &Site,
+    web: &Web,
+    jar: CookieJar,
+    outcome: Result<FederatedOutcome, AuthorizeError>,
+) -> Response {
     let jar = jar.remove(Cookie::build(FEDERATION_COOKIE).path(site.cookie_path()));
-    match web.oauth.idp_response(&site.pool_id, &fields, binding.as_deref()).await {
+    match outcome {
         Ok(FederatedOutcome::SignedIn { redirect, session_cookie }) => {
-            (jar.add(cookie(&site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
+            (jar.add(cookie(site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
         }
         Ok(FederatedOutcome::Redirect(uri)) => (jar, found(&uri)).into_response(),
-        Err(e) => (jar, failed(&web, e, None)).into_response(),
+        Err(e) => (jar, failed(web, e, None)).into_response(),
     }
 }
 
@@ -263,8 +279,7 @@ pub(crate) async fn saml_response(
     let fields = form.map(|Form(f)| f).unwrap_or_default();
     let binding = jar.get(FEDERATION_COOKIE).map(|c| c.value().to_owned());
     let relay = fields.get("RelayState").map(String::as_str).unwrap_or_default();
-    let ours = relay.len() == 64 && relay.bytes().all(|b| b.is_ascii_hexdigit());
-    if binding.is_none() && ours {
+    if binding.is_none() && cognate_oauth::federated::is_token(relay) {
         // The IdP's POST is cross-site: over plain http the SameSite=Lax cookie stays behind.
         // A same-site GET brings it.
         return match web.oauth.federation().park_saml(&site.pool_id, &fields).await {
@@ -292,22 +307,13 @@ async fn saml_finish(
     fields: HashMap<String, String>,
     binding: Option<String>,
 ) -> Response {
-    let jar = jar.remove(Cookie::build(FEDERATION_COOKIE).path(site.cookie_path()));
-    match web.oauth.saml_response(&site.pool_id, &fields, binding.as_deref(), &site.absolute).await {
-        Ok(FederatedOutcome::SignedIn { redirect, session_cookie }) => {
-            (jar.add(cookie(site, SESSION_COOKIE, session_cookie)), found(&redirect)).into_response()
-        }
-        Ok(FederatedOutcome::Redirect(uri)) => (jar, found(&uri)).into_response(),
-        Err(e) => (jar, failed(web, e, None)).into_response(),
-    }
+    let outcome = web.oauth.saml_response(&site.pool_id, &fields, binding.as_deref(), &site.absolute).await;
+    federated_answer(site, web, jar, outcome)
 }
 
 /// A 303: the browser follows with a GET.
 fn see_other(location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(value) => (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response(),
-        Err(_) => (StatusCode::BAD_REQUEST, "the redirect target is not a valid URL").into_response(),
-    }
+    redirect(StatusCode::SEE_OTHER, location)
 }
 
 /// `/saml2/metadata`: the pool's SAML service-provider metadata.
