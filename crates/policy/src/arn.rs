@@ -70,13 +70,16 @@ impl ArnPattern {
 
 fn match_segments(segments: &[Segment], value: &str, ctx: &Context) -> Option<bool> {
     let Some((segment, rest)) = segments.split_first() else { return Some(value.is_empty()) };
+    // Colons in a substituted value (an identity id `us-east-1:...`, an assumed role's
+    // `role-id:session`) are the segment's own text, not separators.
+    let own = segment.template.literal_colons(ctx)?;
     if rest.is_empty() {
-        if !segment.absorbs && value.contains(':') {
+        if !segment.absorbs && value.matches(':').count() != own {
             return Some(false);
         }
         return segment.template.matches(value, ctx, false);
     }
-    for (colon, _) in value.match_indices(':') {
+    for (colon, _) in value.match_indices(':').skip(own) {
         if segment.template.matches(&value[..colon], ctx, false)? && match_segments(rest, &value[colon + 1..], ctx)? {
             return Some(true);
         }
@@ -107,6 +110,15 @@ mod tests {
         assert!(check(R, "arn:aws:sqs:*", "arn:aws:sqs:us-east-1:123:q"));
         assert!(!check(R, "arn:aws:sqs:us-*-1:123:q", "arn:aws:sqs:us-a:b-1:123:q"));
         assert!(!check(R, "arn:aws:s3:::b", "arn:aws:s3:::b:x"));
+        // A substituted value's colons are text, not separators.
+        assert!(check(R, "arn:aws:s3:::b/${cognito-identity.amazonaws.com:sub}", "arn:aws:s3:::b/us-east-1:abc"));
+        assert!(!check(R, "arn:aws:s3:::b/${cognito-identity.amazonaws.com:sub}", "arn:aws:s3:::b/us-east-1:abc:x"));
+        assert!(check(
+            R,
+            "arn:aws:s3:::b/${cognito-identity.amazonaws.com:sub}:x*",
+            "arn:aws:s3:::b/us-east-1:abc:xyz"
+        ));
+        assert!(!check(R, "arn:aws:s3:::b/${cognito-identity.amazonaws.com:sub}?", "arn:aws:s3:::b/us-east-1:abc:"));
     }
 
     #[test]

@@ -149,7 +149,7 @@ impl Statement {
         self.action_matches(&request.action, &request.context)
             && self.resource_matches(&request.resource, &request.context)
             && self.principal_matches(request.principal.as_ref())
-            && self.conditions.holds(&request.context) == Ok(true)
+            && self.conditions.holds(&request.context)
     }
 
     /// Action patterns hold no variables, so the context is never consulted.
@@ -161,15 +161,15 @@ impl Statement {
         }
     }
 
+    /// A pattern whose variable has no value "will not match any resource", in `Resource` and in
+    /// `NotResource` alike (reference_policies_variables.html#policy-vars-no-value): it excludes
+    /// nothing from a `NotResource` statement.
     fn resource_matches(&self, resource: &str, ctx: &Context) -> bool {
+        let any = |patterns: &[ArnPattern]| patterns.iter().any(|p| p.matches(resource, ctx) == Some(true));
         match &self.resource {
             None => true,
-            // A pattern whose variable cannot be resolved matches nothing.
-            Some(ResourceElement::Resource(patterns)) => {
-                patterns.iter().any(|p| p.matches(resource, ctx) == Some(true))
-            }
-            // ...and makes a NotResource statement void rather than matching everything.
-            Some(ResourceElement::NotResource(patterns)) => not_resource(patterns, resource, ctx),
+            Some(ResourceElement::Resource(patterns)) => any(patterns),
+            Some(ResourceElement::NotResource(patterns)) => !any(patterns),
         }
     }
 
@@ -180,14 +180,4 @@ impl Statement {
             Some(PrincipalElement::NotPrincipal(p)) => !p.contains(requester),
         }
     }
-}
-
-fn not_resource(patterns: &[ArnPattern], resource: &str, ctx: &Context) -> bool {
-    for pattern in patterns {
-        match pattern.matches(resource, ctx) {
-            Some(false) => {}
-            Some(true) | None => return false,
-        }
-    }
-    true
 }

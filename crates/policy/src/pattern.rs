@@ -133,6 +133,14 @@ impl Template {
         })
     }
 
+    /// How many `:` the resolved text holds outside wildcards, substituted values included;
+    /// `None` when a variable cannot be resolved.
+    pub(crate) fn literal_colons(&self, ctx: &Context) -> Option<usize> {
+        self.with_pieces(ctx, |pieces| {
+            pieces.iter().map(|p| if let Piece::Lit(s) = p { s.matches(':').count() } else { 0 }).sum()
+        })
+    }
+
     fn with_pieces<R>(&self, ctx: &Context, f: impl FnOnce(&[Piece<'_>]) -> R) -> Option<R> {
         if self.tokens.len() <= INLINE_PIECES {
             let mut buf = [Piece::Star; INLINE_PIECES];

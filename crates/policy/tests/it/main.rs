@@ -6,15 +6,21 @@
 
 mod actions;
 mod bench;
+mod case_sensitivity;
+mod cognito;
+mod condition_keys;
 mod conditions_existence;
 mod conditions_sets;
 mod conditions_string;
 mod conditions_typed;
+mod documented_statements;
 mod evaluation;
+mod operators_edge;
 mod parse;
 mod resources;
 mod trust;
 mod variables;
+mod variables_edge;
 
 pub use cognate_policy::{Outcome, Policy, Request, evaluate};
 

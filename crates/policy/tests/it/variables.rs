@@ -102,9 +102,9 @@ fn variables_in_resources() {
     );
 }
 
-// ...#policy-vars-conditionelement: variables in string and ARN condition values; a variable
-// with no value makes the condition false whichever the operator ("not present ... causes the
-// statement to be invalid").
+// ...#policy-vars-conditionelement: variables in string and ARN condition values. #policy-vars-no-value:
+// a variable with no value is "effectively null": StringEquals or StringLike do not match it,
+// "inverted condition operators like StringNotEquals or StringNotLike do match against a null value".
 #[test]
 fn variables_in_conditions() {
     let user = ("aws:username", &["ann"][..]);
@@ -140,9 +140,9 @@ fn variables_in_conditions() {
         (
             r#"{"StringNotEquals":{"aws:PrincipalTag/team":"${aws:ResourceTag/team}"}}"#,
             &[("aws:PrincipalTag/team", &["red"])],
-            false,
+            true,
         ),
-        (r#"{"StringNotLike":{"s3:prefix":"${aws:username}/*"}}"#, &[("s3:prefix", &["x/"])], false),
+        (r#"{"StringNotLike":{"s3:prefix":"${aws:username}/*"}}"#, &[("s3:prefix", &["x/"])], true),
         (r#"{"StringNotLike":{"s3:prefix":"${aws:username}/*"}}"#, &[user, ("s3:prefix", &["x/"])], true),
         (r#"{"StringEqualsIgnoreCase":{"k":"${aws:username}"}}"#, &[user, ("k", &["ANN"])], true),
         (
