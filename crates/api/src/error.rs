@@ -5,6 +5,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cognate_crypto::sigv4::SigV4Error;
+use cognate_identity::IdentityError;
 use cognate_idp::IdpError;
 use cognate_wire::ValidationError;
 
@@ -73,6 +74,36 @@ impl From<IdpError> for ApiError {
             }
             IdpError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             IdpError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                return ApiError::internal();
+            }
+        };
+        ApiError::new(kind, message)
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        let message = e.to_string();
+        let kind = match e {
+            IdentityError::NotFound(_) | IdentityError::NoSuchEntity(_) => "ResourceNotFoundException",
+            IdentityError::InvalidParameter(_) | IdentityError::MalformedPolicyDocument(_) => {
+                "InvalidParameterException"
+            }
+            IdentityError::NotAuthorized(_) | IdentityError::InvalidIdentityToken(_) => "NotAuthorizedException",
+            IdentityError::Conflict(_) | IdentityError::EntityAlreadyExists(_) | IdentityError::DeleteConflict(_) => {
+                "ResourceConflictException"
+            }
+            IdentityError::LimitExceeded(_) => "LimitExceededException",
+            IdentityError::InvalidPoolConfiguration(_) => "InvalidIdentityPoolConfigurationException",
+            IdentityError::DeveloperUserAlreadyRegistered(_) => "DeveloperUserAlreadyRegisteredException",
+            IdentityError::ExternalService(_) => "ExternalServiceException",
+            IdentityError::AccessDenied(_) => "AccessDeniedException",
+            IdentityError::ExpiredToken => "ExpiredTokenException",
+            IdentityError::InvalidClientTokenId => "UnrecognizedClientException",
+            IdentityError::SignatureDoesNotMatch(_) => "InvalidSignatureException",
+            IdentityError::InvalidAction(_) => "UnknownOperationException",
+            IdentityError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 return ApiError::internal();
             }

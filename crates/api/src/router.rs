@@ -1,7 +1,7 @@
 //! The axum router: the JSON 1.1 endpoint at `POST /`, `GET /health`, and the layers every
 //! response passes through (request id, CORS, body limit, panic guard).
 
-use crate::{AdminKeys, ApiError, auth, dispatch};
+use crate::{AdminKeys, ApiError, auth, dispatch, identity, query};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -12,6 +12,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cognate_core::{Clock, OffsetClock};
+use cognate_identity::Identity;
 use cognate_idp::IdpError;
 use cognate_idp::{Caller, Idp};
 use cognate_oauth::OAuth;
@@ -34,12 +35,12 @@ const BRANDING_OPERATIONS: [&str; 2] = ["CreateManagedLoginBranding", "UpdateMan
 /// without a valid signature goes on, unauthenticated, for the operation to judge.
 const CLIENT_SECRET_OPERATIONS: [&str; 2] = ["GetClientToken", "GetDerivedToken"];
 const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
-const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
 
 #[derive(Clone)]
 pub struct AppState {
     pub idp: Idp,
     pub oauth: OAuth,
+    pub identity: Identity,
     pub admin_keys: AdminKeys,
     /// The clock SigV4 signatures are judged by.
     pub clock: Arc<dyn Clock>,
@@ -53,6 +54,12 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/{pool_id}/.well-known/jwks.json", get(jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(openid_configuration));
+    // The identity issuer's documents live under its path (`/identity` by default).
+    let issuer_path = issuer_path(&state.identity.settings().issuer);
+    router = router
+        .route(&format!("{issuer_path}/.well-known/openid-configuration"), get(identity_configuration))
+        .route(&format!("{issuer_path}/.well-known/jwks_uri"), get(identity_jwks))
+        .route(&format!("{issuer_path}/.well-known/jwks.json"), get(identity_jwks));
     if state.test_clock.is_some() {
         router = router.route("/_cognate/test/clock", post(advance_clock));
     }
@@ -78,6 +85,23 @@ fn well_known(result: Result<serde_json::Value, IdpError>) -> Response {
             ..ApiError::new("ResourceNotFoundException", format!("User pool {id} does not exist."))
         }
         .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// The path of an issuer URL, without a trailing slash (empty for a host's root).
+fn issuer_path(issuer: &str) -> String {
+    let after_scheme = issuer.split_once("://").map_or(issuer, |(_, rest)| rest);
+    after_scheme.find('/').map_or(String::new(), |i| after_scheme[i..].trim_end_matches('/').to_owned())
+}
+
+async fn identity_configuration(State(state): State<Arc<AppState>>) -> Response {
+    Json(state.identity.identity_openid_configuration()).into_response()
+}
+
+async fn identity_jwks(State(state): State<Arc<AppState>>) -> Response {
+    match state.identity.identity_jwks().await {
+        Ok(doc) => Json(doc).into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -184,6 +208,11 @@ async fn json_api(
 ) -> Response {
     let limit = body_limit(&headers);
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| limit);
+    if query::is_query(&headers)
+        && let Ok(body) = &body
+    {
+        return query::serve(&state, &uri, &headers, body).await;
+    }
     match serve(&state, &uri, &headers, body).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/x-amz-json-1.1")], bytes).into_response(),
         Err(e) => e.into_response(),
@@ -209,11 +238,11 @@ async fn serve(
         ApiError::new("SerializationException", format!("Request body is larger than {limit} bytes."))
     })?;
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if target.starts_with(IDENTITY_PREFIX) {
-        return Err(ApiError::new(
-            "UnknownOperationException",
-            "Cognate does not serve the identity-pool API (AWSCognitoIdentityService) yet.",
-        ));
+    if let Some(name) = target.strip_prefix(identity::PREFIX) {
+        return identity::serve(state, name, uri, headers, &body).await;
+    }
+    if target == identity::AUTHORIZE {
+        return identity::authorize(state, uri, headers, &body).await;
     }
     let name = target.strip_prefix(IDP_PREFIX).unwrap_or_default();
     let (op, model_op) = Op::from_name(name)

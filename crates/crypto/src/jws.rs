@@ -6,7 +6,10 @@
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaPublicKeyComponents};
+use aws_lc_rs::signature::{
+    KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA512, RSA_PKCS1_SHA256, RSA_PKCS1_SHA512,
+    RsaPublicKeyComponents,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,38 @@ pub enum JwsError {
     Malformed,
     #[error("key rejected")]
     Key,
+}
+
+/// The RSA PKCS#1 v1.5 JWS algorithms Cognate signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RsaAlg {
+    /// User-pool tokens.
+    Rs256,
+    /// Identity-pool OpenID tokens.
+    Rs512,
+}
+
+impl RsaAlg {
+    pub fn name(self) -> &'static str {
+        match self {
+            RsaAlg::Rs256 => "RS256",
+            RsaAlg::Rs512 => "RS512",
+        }
+    }
+
+    fn padding(self) -> &'static dyn aws_lc_rs::signature::RsaEncoding {
+        match self {
+            RsaAlg::Rs256 => &RSA_PKCS1_SHA256,
+            RsaAlg::Rs512 => &RSA_PKCS1_SHA512,
+        }
+    }
+
+    fn verification(self) -> &'static aws_lc_rs::signature::RsaParameters {
+        match self {
+            RsaAlg::Rs256 => &RSA_PKCS1_2048_8192_SHA256,
+            RsaAlg::Rs512 => &RSA_PKCS1_2048_8192_SHA512,
+        }
+    }
 }
 
 /// A private RSA key ready to sign, with its key id.
@@ -59,9 +94,14 @@ impl SigningKey {
     }
 
     pub fn jwk(&self) -> Jwk {
+        self.jwk_for(RsaAlg::Rs256)
+    }
+
+    /// The public key as a JWK advertising `alg`.
+    pub fn jwk_for(&self, alg: RsaAlg) -> Jwk {
         let public = self.pair.public_key();
         Jwk {
-            alg: "RS256".into(),
+            alg: alg.name().into(),
             e: B64URL.encode(public.exponent().big_endian_without_leading_zero()),
             kid: self.kid.clone(),
             kty: "RSA".into(),
@@ -73,15 +113,18 @@ impl SigningKey {
     /// `header.payload.signature` with header `{"kid":…,"alg":"RS256"}` over the given
     /// claims (already serialized JSON).
     pub fn sign_jwt(&self, claims_json: &[u8]) -> Result<String, JwsError> {
-        let header = serde_json::json!({ "kid": self.kid, "alg": "RS256" }).to_string();
+        self.sign_jwt_with(RsaAlg::Rs256, claims_json)
+    }
+
+    /// [`Self::sign_jwt`] with another RSA algorithm (identity-pool tokens are RS512).
+    pub fn sign_jwt_with(&self, alg: RsaAlg, claims_json: &[u8]) -> Result<String, JwsError> {
+        let header = serde_json::json!({ "kid": self.kid, "alg": alg.name() }).to_string();
         let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 400);
         B64URL.encode_string(header.as_bytes(), &mut token);
         token.push('.');
         B64URL.encode_string(claims_json, &mut token);
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), token.as_bytes(), &mut sig)
-            .map_err(|_| JwsError::Key)?;
+        self.pair.sign(alg.padding(), &SystemRandom::new(), token.as_bytes(), &mut sig).map_err(|_| JwsError::Key)?;
         token.push('.');
         B64URL.encode_string(&sig, &mut token);
         Ok(token)
@@ -171,12 +214,17 @@ impl Parsed<'_> {
     /// True only for an RS256 signature by `jwk`'s key. The algorithm is fixed here, never
     /// taken from the token, so `alg: none` or HS256-with-the-public-key forgeries fail.
     pub fn verify_rs256(&self, jwk: &Jwk) -> bool {
-        if self.alg != "RS256" {
+        self.verify_rsa(RsaAlg::Rs256, jwk)
+    }
+
+    /// True only for a signature by `jwk`'s key with exactly the algorithm `alg`.
+    pub fn verify_rsa(&self, alg: RsaAlg, jwk: &Jwk) -> bool {
+        if self.alg != alg.name() {
             return false;
         }
         let (Ok(n), Ok(e)) = (B64URL.decode(&jwk.n), B64URL.decode(&jwk.e)) else { return false };
         let key = RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
-        key.verify(&RSA_PKCS1_2048_8192_SHA256, self.signing_input.as_bytes(), &self.signature).is_ok()
+        key.verify(alg.verification(), self.signing_input.as_bytes(), &self.signature).is_ok()
     }
 }
 
@@ -204,6 +252,17 @@ mod tests {
         let none = format!("{}.{}.", B64URL.encode(br#"{"alg":"none"}"#), B64URL.encode(br#"{"sub":"a"}"#));
         assert!(!parse(&none).unwrap().verify_rs256(&key.jwk()));
         assert_eq!(parse("abc").unwrap_err(), JwsError::Malformed);
+    }
+
+    #[test]
+    fn rs512_is_its_own_algorithm() {
+        let key = SigningKey::from_pkcs8("k1", &generate_rsa_pkcs8().unwrap()).unwrap();
+        let token = key.sign_jwt_with(RsaAlg::Rs512, br#"{"sub":"a"}"#).unwrap();
+        let parsed = parse(&token).unwrap();
+        assert_eq!(parsed.alg, "RS512");
+        assert!(parsed.verify_rsa(RsaAlg::Rs512, &key.jwk_for(RsaAlg::Rs512)));
+        assert!(!parsed.verify_rs256(&key.jwk()));
+        assert!(!parse(&key.sign_jwt(b"{}").unwrap()).unwrap().verify_rsa(RsaAlg::Rs512, &key.jwk()));
     }
 
     #[test]

@@ -621,6 +621,27 @@ pub fn verify_in_region(
     check_signature(req, sig, secret_access_key)
 }
 
+/// [`verify_in_region`] for a request whose body the verifier does not have: `payload_hash`
+/// is the payload line the signer used (the hex SHA-256 the request declared, or
+/// `UNSIGNED-PAYLOAD`), taken on the word of whoever received the body. When the request
+/// signed `x-amz-content-sha256`, that header must say the same.
+pub fn verify_declared_payload_in_region(
+    req: &SignedRequest,
+    sig: &ParsedSignature,
+    secret_access_key: &str,
+    region: &str,
+    service: &str,
+    now: DateTime<Utc>,
+    payload_hash: &str,
+) -> Result<(), SigV4Error> {
+    check_clock(sig, now)?;
+    check_scope(sig, Some(region), service)?;
+    if signed_content_sha256(req, &sig.signed_headers).is_some_and(|declared| declared != payload_hash) {
+        return Err(SigV4Error::SignatureMismatch);
+    }
+    check_signature_over(req, sig, secret_access_key, [Some(payload_hash.as_bytes()), None])
+}
+
 fn check_clock(sig: &ParsedSignature, now: DateTime<Utc>) -> Result<(), SigV4Error> {
     let signed_at = sig.signed_at;
     if signed_at < now - MAX_SKEW {
@@ -663,10 +684,19 @@ fn is_plausible_region(region: &str) -> bool {
 }
 
 fn check_signature(req: &SignedRequest, sig: &ParsedSignature, secret: &str) -> Result<(), SigV4Error> {
-    let mut provided = [0u8; SIGNATURE_LEN];
-    hex::decode_to_slice(&sig.signature, &mut provided).map_err(|_| SigV4Error::SignatureMismatch)?;
     let body_hash = sha256_hex(req.body);
     let payloads = payload_candidates(req, sig, &body_hash)?;
+    check_signature_over(req, sig, secret, payloads)
+}
+
+fn check_signature_over(
+    req: &SignedRequest,
+    sig: &ParsedSignature,
+    secret: &str,
+    payloads: [Option<&[u8]>; 2],
+) -> Result<(), SigV4Error> {
+    let mut provided = [0u8; SIGNATURE_LEN];
+    hex::decode_to_slice(&sig.signature, &mut provided).map_err(|_| SigV4Error::SignatureMismatch)?;
     let scope = Scope::of(&sig.credential);
     let key = signing_key(secret, &scope);
     let mut canonical = canonical_request_head(req, &scope, &sig.signed_headers, sig.is_presigned());

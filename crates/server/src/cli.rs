@@ -155,6 +155,19 @@ pub struct ServeArgs {
     /// stand-in [default: the providers' public endpoints].
     #[arg(long, env = "COGNATE_SOCIAL_ENDPOINTS", value_name = "FILE")]
     pub social_endpoints: Option<PathBuf>,
+    /// The issuer of identity-pool OpenID tokens; its discovery document and JWKS are served
+    /// under this URL's path [default: `{public-url}/identity`].
+    #[arg(long, env = "COGNATE_IDENTITY_ISSUER", value_name = "URL")]
+    pub identity_issuer: Option<String>,
+    /// An STS whose AssumeRoleWithWebIdentity GetCredentialsForIdentity asks for credentials
+    /// with Cognate's identity token (AWS, SeaweedFS, MinIO, Ceph RGW), instead of minting
+    /// them [default: Cognate's own STS].
+    #[arg(long, env = "COGNATE_EXTERNAL_STS_ENDPOINT", value_name = "URL")]
+    pub external_sts_endpoint: Option<String>,
+    /// JSON policy file: the session policy guests' credentials carry [default: Cognito's
+    /// AmazonCognitoUnAuthedIdentitiesSessionPolicy].
+    #[arg(long, env = "COGNATE_GUEST_SESSION_POLICY", value_name = "FILE")]
+    pub guest_session_policy: Option<PathBuf>,
     /// Serve `POST /_cognate/test/clock` so tests can move the server's clock forward.
     /// Never enable this in production.
     #[arg(long, env = "COGNATE_ENABLE_TEST_CLOCK", num_args = 0..=1, default_missing_value = "true")]

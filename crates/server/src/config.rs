@@ -36,6 +36,12 @@ pub struct Config {
     pub hosted_ui_templates: Option<PathBuf>,
     /// `--social-endpoints`: the social providers' endpoints, read and checked at start-up.
     pub social_endpoints: cognate_federation::SocialEndpoints,
+    /// `--identity-issuer`; `None`: `{public-url}/identity`.
+    pub identity_issuer: Option<String>,
+    /// `--external-sts-endpoint`.
+    pub external_sts_endpoint: Option<String>,
+    /// `--guest-session-policy`, read and checked at start-up.
+    pub guest_session_policy: Option<String>,
     pub test_clock: bool,
 }
 
@@ -88,6 +94,9 @@ fn layered(top: &ServeArgs, file: ServeArgs) -> ServeArgs {
             hosted_ui_domain_suffix,
             hosted_ui_templates,
             social_endpoints,
+            identity_issuer,
+            external_sts_endpoint,
+            guest_session_policy,
             enable_test_clock
         ]
     )
@@ -167,6 +176,26 @@ impl Config {
             }
             None => Default::default(),
         };
+        let guest_session_policy = match &a.guest_session_policy {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("--guest-session-policy: reading {}", path.display()))?;
+                cognate_policy::Policy::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("--guest-session-policy {}: {e}", path.display()))?;
+                Some(text)
+            }
+            None => None,
+        };
+        let url = |flag: &str, v: Option<String>| -> anyhow::Result<Option<String>> {
+            match v {
+                Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+                    bail!("{flag} must be an http(s) URL: {u}")
+                }
+                other => Ok(other.map(|u| u.trim_end_matches('/').to_owned())),
+            }
+        };
+        let identity_issuer = url("--identity-issuer", a.identity_issuer)?;
+        let external_sts_endpoint = url("--external-sts-endpoint", a.external_sts_endpoint)?;
         let defaults = PasswordParams::default();
         let log_json = match a.log_format.as_deref() {
             None | Some("text") => false,
@@ -195,6 +224,9 @@ impl Config {
             hosted_ui_domain_suffix,
             hosted_ui_templates: a.hosted_ui_templates,
             social_endpoints,
+            identity_issuer,
+            external_sts_endpoint,
+            guest_session_policy,
             region,
             account_id: a.account_id.unwrap_or_else(|| "000000000000".into()),
             master_key,

@@ -46,6 +46,8 @@ pub struct Services {
     pub idp: Idp,
     /// The authorization server behind the hosted UI.
     pub oauth: cognate_oauth::OAuth,
+    /// Identity pools, STS and IAM.
+    pub identity: cognate_identity::Identity,
     pub admin: (String, String),
 }
 
@@ -90,6 +92,7 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
         Some(text) => Some(Arc::new(cognate_crypto::SenderKey::from_base64(text)?)),
         None => None,
     };
+    let default_issuer = format!("{public_url}/identity");
     let settings = IdpSettings {
         region: config.region.clone(),
         account_id: config.account_id.clone(),
@@ -102,6 +105,24 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
     let oauth_settings =
         cognate_oauth::OAuthSettings { hosted_ui_domain_suffix: config.hosted_ui_domain_suffix.clone() };
     let upstream = Arc::new(cognate_delivery::HttpUpstream::new()?);
+    let mut identity_settings = cognate_identity::IdentitySettings::new(
+        &config.region,
+        &config.account_id,
+        config.identity_issuer.as_deref().unwrap_or(&default_issuer),
+    );
+    identity_settings.external_sts = config.external_sts_endpoint.clone();
+    if let Some(policy) = &config.guest_session_policy {
+        identity_settings.guest_session_policy = policy.clone();
+    }
+    let identity = cognate_identity::Identity::new(
+        idp.clone(),
+        store.clone(),
+        clock.clone(),
+        master_key.clone(),
+        upstream.clone(),
+        identity_settings,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
     let federation =
         cognate_federation::Federation::new(idp.clone(), store.clone(), clock.clone(), master_key.clone(), upstream)
             .with_social_endpoints(config.social_endpoints.clone());
@@ -109,7 +130,7 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
     let federation = federation.with_saml(Arc::new(cognate_saml::Samael::new()));
     let oauth =
         cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key, federation).with_settings(oauth_settings);
-    Ok(Services { idp, oauth, admin })
+    Ok(Services { idp, oauth, identity, admin })
 }
 
 /// Opens storage, loads keys, binds the listener and starts serving in the background.
@@ -135,7 +156,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let public_url = config.public_url_for(addr);
-    let Services { idp, oauth, admin } = services(&config, clock.clone(), public_url.clone()).await?;
+    let Services { idp, oauth, identity, admin } = services(&config, clock.clone(), public_url.clone()).await?;
     let web = cognate_web::router(cognate_web::WebState {
         oauth: oauth.clone(),
         templates: config.hosted_ui_templates.clone(),
@@ -144,6 +165,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     let state = AppState {
         idp: idp.clone(),
         oauth,
+        identity,
         admin_keys: AdminKeys::new(&config.region, [admin.clone()]),
         clock: wall,
         test_clock,

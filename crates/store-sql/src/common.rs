@@ -919,6 +919,27 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn apply_pool_docs(&self, puts: &[PoolDocRecord], deletes: &[(&str, &str, &str)]) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await.map_err(backend)?;
+                for (pool_id, kind, name) in deletes {
+                    sqlx::query("DELETE FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
+                        .bind(*pool_id).bind(*kind).bind(*name).execute(&mut *tx).await.map_err(backend)?;
+                }
+                for d in puts {
+                    sqlx::query("INSERT INTO pool_documents (pool_id, kind, name, doc, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6) \
+                                 ON CONFLICT (pool_id, kind, name) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms")
+                        .bind(&d.pool_id).bind(&d.kind).bind(&d.name).bind(&d.doc).bind(d.created_ms).bind(d.updated_ms)
+                        .execute(&mut *tx).await.map_err(backend)?;
+                }
+                tx.commit().await.map_err(backend)
+            }
+
+            async fn delete_all_pool_docs(&self, pool_id: &str) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM pool_documents WHERE pool_id = $1")
+                    .bind(pool_id).execute(self.writer()).await.map_err(backend)?;
+                Ok(done.rows_affected())
+            }
+
             async fn list_pool_docs(&self, pool_id: &str, kind: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<PoolDocRecord>> {
                 let r = sqlx::query("SELECT * FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name > $3 ORDER BY name LIMIT $4")
                     .bind(pool_id).bind(kind).bind(after.unwrap_or("")).bind(i64::from(limit))

@@ -44,6 +44,7 @@ pub const CHECKS: &[Check] = &[
     check!(brandings_one_per_client),
     check!(pool_documents_upsert),
     check!(pool_documents_insert_and_list),
+    check!(pool_documents_apply_and_delete_all),
     check!(oauth_config_goes_with_pool_and_client),
 ];
 
@@ -671,6 +672,21 @@ async fn pool_documents_insert_and_list(s: &dyn Store, p: String) -> Result<(), 
     ensure!(names(s.list_pool_docs(&id, "idp", None, 2).await.map_err(err)?) == ["a", "b"]);
     ensure!(names(s.list_pool_docs(&id, "idp", Some("b"), 60).await.map_err(err)?) == ["c"]);
     ensure!(s.get_pool_doc(&id, "idp", "a").await.map_err(err)?.is_some_and(|d| d.created_ms == 1));
+    Ok(())
+}
+
+async fn pool_documents_apply_and_delete_all(s: &dyn Store, p: String) -> Result<(), String> {
+    let id = format!("{p}_pa");
+    s.insert_pool_doc(&pool_doc(&id, "login", "x", "old", 1)).await.map_err(err)?;
+    s.insert_pool_doc(&pool_doc(&id, "identity", "i1", "{}", 1)).await.map_err(err)?;
+    let puts = [pool_doc(&id, "login", "x", "new", 2), pool_doc(&id, "login", "y", "new", 2)];
+    s.apply_pool_docs(&puts, &[(&id, "identity", "i1")]).await.map_err(err)?;
+    let x = s.get_pool_doc(&id, "login", "x").await.map_err(err)?.ok_or("x missing")?;
+    ensure!(x.doc == "new" && x.created_ms == 1 && x.updated_ms == 2);
+    ensure!(s.get_pool_doc(&id, "login", "y").await.map_err(err)?.is_some());
+    ensure!(s.get_pool_doc(&id, "identity", "i1").await.map_err(err)?.is_none());
+    ensure!(s.delete_all_pool_docs(&id).await.map_err(err)? == 2);
+    ensure!(s.list_pool_docs(&id, "login", None, 10).await.map_err(err)?.is_empty());
     Ok(())
 }
 

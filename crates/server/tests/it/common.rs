@@ -95,6 +95,9 @@ pub fn config(dir: &ScratchDir) -> Config {
         hosted_ui_domain_suffix: None,
         hosted_ui_templates: None,
         social_endpoints: Default::default(),
+        identity_issuer: None,
+        external_sts_endpoint: None,
+        guest_session_policy: None,
         test_clock: false,
     }
 }

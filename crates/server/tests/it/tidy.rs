@@ -85,12 +85,32 @@ fn dependencies_point_one_way() {
         ("federation", &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp"]),
         ("saml", &["cognate-federation"]),
         (
+            "identity",
+            &[
+                "cognate-core",
+                "cognate-wire",
+                "cognate-crypto",
+                "cognate-store",
+                "cognate-idp",
+                "cognate-policy",
+                "cognate-federation",
+            ],
+        ),
+        (
             "oauth",
             &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-store", "cognate-idp", "cognate-federation"],
         ),
         (
             "api",
-            &["cognate-core", "cognate-wire", "cognate-crypto", "cognate-idp", "cognate-oauth", "cognate-federation"],
+            &[
+                "cognate-core",
+                "cognate-wire",
+                "cognate-crypto",
+                "cognate-idp",
+                "cognate-oauth",
+                "cognate-federation",
+                "cognate-identity",
+            ],
         ),
         ("web", &["cognate-core", "cognate-crypto", "cognate-idp", "cognate-oauth"]),
         ("delivery", &["cognate-core", "cognate-crypto", "cognate-idp", "cognate-federation"]),
@@ -104,13 +124,17 @@ fn dependencies_point_one_way() {
 
 #[test]
 fn sql_and_http_stay_in_their_crates() {
-    for krate in ["core", "wire", "crypto", "policy", "store", "idp", "federation", "saml", "oauth", "api", "web"] {
+    for krate in
+        ["core", "wire", "crypto", "policy", "store", "idp", "federation", "saml", "identity", "oauth", "api", "web"]
+    {
         assert!(
             !dependencies(krate).contains(&"sqlx".to_owned()),
             "only store-sql knows SQL, but {krate} depends on sqlx"
         );
     }
-    for krate in ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "federation", "saml", "oauth"] {
+    for krate in
+        ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "federation", "saml", "identity", "oauth"]
+    {
         let deps = dependencies(krate);
         for http in ["axum", "tower-http", "http", "reqwest"] {
             assert!(

@@ -1,0 +1,128 @@
+//! What a `Logins` map proves: each entry's token verified for its provider, as Cognito
+//! verifies it, into the provider's canonical name and the subject it vouches for.
+
+use crate::pools::{PoolDoc, user_pool_of_provider};
+use crate::{Identity, IdentityError, IdentityResult};
+use cognate_idp::exchange::TokenUse;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The provider key of the identity pool's own OpenID tokens (the developer flow's second step).
+pub(crate) const COGNITO_IDENTITY: &str = "cognito-identity.amazonaws.com";
+
+/// One verified login.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifiedLogin {
+    /// The provider as the identity pool names it (`cognito-idp.{region}.amazonaws.com/{pool}`,
+    /// a developer provider name, …).
+    pub provider: String,
+    pub subject: String,
+    /// The token's claims (what role rules and principal tags read).
+    pub claims: Map<String, Value>,
+    /// The key of the role mapping that applies (`{provider}:{clientId}` for user pools).
+    pub mapping_key: String,
+    /// What this login adds to `amr` after `authenticated`.
+    pub amr: Vec<String>,
+}
+
+fn not_authorized(message: impl Into<String>) -> IdentityError {
+    IdentityError::NotAuthorized(message.into())
+}
+
+const NOT_SUPPORTED_PROVIDER: &str = "Token is not from a supported provider of this identity pool.";
+
+/// The claims of a JWT before its signature is checked, to word errors only.
+fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
+    serde_json::from_slice(&cognate_crypto::jws::parse(token).ok()?.payload).ok()
+}
+
+impl Identity {
+    /// Verifies every entry of `logins` for `pool`. The identity pool's own token
+    /// (`cognito-identity.amazonaws.com`) and developer provider names are not logins here:
+    /// the callers that accept them handle them first.
+    pub(crate) async fn verify_logins(
+        &self,
+        pool: &PoolDoc,
+        logins: &BTreeMap<String, String>,
+    ) -> IdentityResult<Vec<VerifiedLogin>> {
+        if logins.len() > 10 {
+            return Err(IdentityError::InvalidParameter("A request can carry at most 10 logins.".into()));
+        }
+        let mut verified = Vec::with_capacity(logins.len());
+        for (key, token) in logins {
+            if key == COGNITO_IDENTITY {
+                return Err(not_authorized("Invalid login token. The Cognito identity token must be the only login."));
+            }
+            if pool.developer_provider() == Some(key.as_str()) {
+                return Err(not_authorized(format!(
+                    "Developer provider {key} can only be used with GetOpenIdTokenForDeveloperIdentity."
+                )));
+            }
+            verified.push(self.verify_login(pool, key, token).await?);
+        }
+        Ok(verified)
+    }
+
+    async fn verify_login(&self, pool: &PoolDoc, key: &str, token: &str) -> IdentityResult<VerifiedLogin> {
+        let providers: Vec<_> = pool.pool.cognito_identity_providers.iter().flatten().collect();
+        let unverified = unverified_claims(token);
+        let iss = unverified.as_ref().and_then(|c| c.get("iss")).and_then(Value::as_str).unwrap_or_default();
+        // Amplify names a user pool by its ID token's issuer without the scheme.
+        let iss_key = iss.split_once("://").map_or(iss, |(_, rest)| rest);
+        let token_pool = iss.rsplit('/').next().unwrap_or_default();
+        let named = providers.iter().any(|p| p.provider_name.as_deref() == Some(key));
+        let aliased = !iss_key.is_empty()
+            && key == iss_key
+            && providers.iter().any(|p| p.provider_name.as_deref().and_then(user_pool_of_provider) == Some(token_pool));
+        if !named && !aliased {
+            if pool.pool.supported_login_providers.as_ref().is_some_and(|m| m.contains_key(key))
+                || pool
+                    .pool
+                    .open_id_connect_provider_ar_ns
+                    .iter()
+                    .flatten()
+                    .any(|arn| arn.ends_with(&format!("/{key}")))
+            {
+                return Err(not_authorized(format!(
+                    "Logins from {key} are not verified by Cognate yet; use a Cognate user pool or a developer provider."
+                )));
+            }
+            return Err(not_authorized(NOT_SUPPORTED_PROVIDER));
+        }
+        let verified = match self.idp.verify_token(token, TokenUse::Id, false).await {
+            Ok(v) => v,
+            Err(cognate_idp::IdpError::NotAuthorized(m)) if m.contains("expired") => {
+                let exp = unverified.as_ref().and_then(|c| c.get("exp")).and_then(Value::as_i64).unwrap_or_default();
+                return Err(not_authorized(format!("Invalid login token. Token expired: {} >= {exp}", self.now_s())));
+            }
+            Err(cognate_idp::IdpError::NotAuthorized(m)) if m.starts_with("Invalid") => {
+                return Err(not_authorized("Invalid login token. Not a valid OpenId Connect identity token."));
+            }
+            Err(cognate_idp::IdpError::NotAuthorized(m)) => {
+                return Err(not_authorized(format!("Invalid login token. {m}")));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let aud = verified.claim_str("aud").unwrap_or_default().to_owned();
+        let of_pool: Vec<_> = providers
+            .iter()
+            .filter(|p| p.provider_name.as_deref().and_then(user_pool_of_provider) == Some(verified.pool_id.as_str()))
+            .filter(|p| !named || p.provider_name.as_deref() == Some(key))
+            .collect();
+        let Some(provider) = of_pool.first() else {
+            return Err(not_authorized("Invalid login token. Issuer doesn't match providerName"));
+        };
+        if !of_pool.iter().any(|p| p.client_id.as_deref().is_none_or(|c| c == aud)) {
+            return Err(not_authorized("Invalid login token. Incorrect token audience."));
+        }
+        let name = provider.provider_name.clone().unwrap_or_default();
+        let sub = verified.sub.clone();
+        Ok(VerifiedLogin {
+            amr: vec![name.clone(), format!("{name}:CognitoSignIn:{sub}")],
+            mapping_key: format!("{name}:{aud}"),
+            provider: name,
+            subject: sub,
+            claims: verified.claims,
+        })
+    }
+}
