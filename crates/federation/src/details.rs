@@ -253,16 +253,16 @@ pub(crate) fn default_subject_claim(provider_type: &str) -> &'static str {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Discovery {
+pub(crate) struct Discovery {
     issuer: Option<String>,
     authorization_endpoint: Option<String>,
     token_endpoint: Option<String>,
     userinfo_endpoint: Option<String>,
-    jwks_uri: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 /// OpenID Connect Discovery: the issuer's configuration, which must name the same issuer.
-async fn discover(issuer: &str, upstream: &dyn Upstream) -> IdpResult<Discovery> {
+pub(crate) async fn discover(issuer: &str, upstream: &dyn Upstream) -> IdpResult<Discovery> {
     let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
     let failed = |why: String| invalid(format!("Unable to contact well-known endpoint {url}: {why}"));
     let response = upstream.send(UpstreamRequest::get(url.clone())).await.map_err(|e| failed(e.0))?;

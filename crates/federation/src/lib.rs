@@ -12,6 +12,7 @@
 //! [`Clock`], and everything a provider sends is untrusted input.
 
 mod details;
+mod external;
 mod id_token;
 mod jwks;
 mod mapping;
@@ -21,6 +22,7 @@ pub mod saml;
 mod upstream;
 
 pub use details::{Endpoints, SocialEndpoints};
+pub use external::{SocialIssuer, TokenIssuer};
 pub use oidc::{Begin, Completed, FederationError, ProviderButton};
 pub use saml::{LogoutRequest, NoSaml, SamlAssertion, SamlExpect, SamlIdp, SamlSession, SamlSp, SpDescription};
 pub use upstream::{NoUpstream, Upstream, UpstreamError, UpstreamRequest, UpstreamResponse};
@@ -41,6 +43,7 @@ pub struct Federation {
     upstream: Arc<dyn Upstream>,
     social: Arc<SocialEndpoints>,
     keys: Arc<jwks::KeyCache>,
+    discovered: Arc<external::DiscoveryCache>,
     saml: Arc<dyn SamlSp>,
 }
 
@@ -60,6 +63,7 @@ impl Federation {
             upstream,
             social: Default::default(),
             keys: Default::default(),
+            discovered: Default::default(),
             saml: Arc::new(NoSaml),
         }
     }

@@ -43,6 +43,18 @@ pub(crate) struct PolicyDoc {
     pub attachments: i64,
 }
 
+/// An OpenID Connect provider IAM trusts (`CreateOpenIDConnectProvider`): identity pools name
+/// it in OpenIdConnectProviderARNs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OidcProviderDoc {
+    pub arn: String,
+    /// The issuer URL, scheme included.
+    pub url: String,
+    pub client_ids: Vec<String>,
+    pub thumbprints: Vec<String>,
+    pub created_ms: i64,
+}
+
 fn no_role(name: &str) -> IdentityError {
     IdentityError::NoSuchEntity(format!("The role with name {name} cannot be found."))
 }
@@ -149,6 +161,16 @@ impl Identity {
         let Some(rest) = arn.strip_prefix(&prefix) else { return Ok(None) };
         let name = rest.rsplit('/').next().unwrap_or_default();
         Ok(self.get_doc::<RoleDoc>(IAM, "role", &name.to_ascii_lowercase()).await?.filter(|r| r.arn == arn))
+    }
+
+    /// `arn:aws:iam::{account}:oidc-provider/{host/path}` for an issuer URL.
+    pub(crate) fn oidc_provider_arn(&self, url: &str) -> String {
+        let bare = url.split_once("://").map_or(url, |(_, rest)| rest).trim_end_matches('/');
+        format!("arn:aws:iam::{}:oidc-provider/{bare}", self.settings.account_id)
+    }
+
+    pub(crate) async fn oidc_provider(&self, arn: &str) -> IdentityResult<Option<OidcProviderDoc>> {
+        self.get_doc(IAM, "oidc-provider", arn).await
     }
 
     async fn role(&self, name: &str) -> IdentityResult<RoleDoc> {
@@ -387,6 +409,54 @@ impl Identity {
                 let nodes =
                     items.iter().map(|p| Node::new("member").field("PolicyName", &p.name).field("PolicyArn", &p.arn));
                 truncation(result.child(Node::members("AttachedPolicies", nodes)), next)
+            }
+            "CreateOpenIDConnectProvider" => {
+                let url = params.required("Url")?.trim_end_matches('/');
+                let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                    .iter()
+                    .any(|p| url.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
+                if !url.starts_with("https://") && !loopback {
+                    return Err(IdentityError::InvalidParameter(format!(
+                        "The URL of an OpenID Connect provider must use https (http only on loopback): {url}"
+                    )));
+                }
+                let provider = OidcProviderDoc {
+                    arn: self.oidc_provider_arn(url),
+                    url: url.to_owned(),
+                    client_ids: params.list("ClientIDList").into_iter().map(String::from).collect(),
+                    thumbprints: params.list("ThumbprintList").into_iter().map(String::from).collect(),
+                    created_ms: self.now_ms(),
+                };
+                if !self.insert_doc(IAM, "oidc-provider", &provider.arn, &provider).await? {
+                    return Err(IdentityError::EntityAlreadyExists(format!("Provider with url {url} already exists.")));
+                }
+                result.field("OpenIDConnectProviderArn", &provider.arn)
+            }
+            "GetOpenIDConnectProvider" => {
+                let arn = params.required("OpenIDConnectProviderArn")?;
+                let p = self.oidc_provider(arn).await?.ok_or_else(|| {
+                    IdentityError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}"))
+                })?;
+                let bare = p.url.split_once("://").map_or(p.url.as_str(), |(_, rest)| rest).to_owned();
+                result
+                    .field("Url", bare)
+                    .child(Node::members("ClientIDList", p.client_ids.iter().map(|c| Node::text("member", c))))
+                    .child(Node::members("ThumbprintList", p.thumbprints.iter().map(|t| Node::text("member", t))))
+                    .field("CreateDate", iso(p.created_ms))
+            }
+            "DeleteOpenIDConnectProvider" => {
+                let arn = params.required("OpenIDConnectProviderArn")?;
+                if !self.store.delete_pool_doc(IAM, "oidc-provider", arn).await? {
+                    return Err(IdentityError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}")));
+                }
+                return Ok(None);
+            }
+            "ListOpenIDConnectProviders" => {
+                let providers = self.list_docs::<OidcProviderDoc>(IAM, "oidc-provider", None, 10_000).await?;
+                result.child(Node::members(
+                    "OpenIDConnectProviderList",
+                    providers.iter().map(|(_, p)| Node::new("member").field("Arn", &p.arn)),
+                ))
             }
             other => {
                 return Err(IdentityError::InvalidAction(format!(

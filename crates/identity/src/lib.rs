@@ -43,7 +43,7 @@ pub use error::{IdentityError, IdentityResult};
 
 use cognate_core::Clock;
 use cognate_crypto::MasterKey;
-use cognate_federation::Upstream;
+use cognate_federation::{Federation, Upstream};
 use cognate_idp::Idp;
 use cognate_store::Store;
 use std::sync::Arc;
@@ -82,6 +82,8 @@ impl IdentitySettings {
 #[derive(Clone)]
 pub struct Identity {
     idp: Idp,
+    /// Verifies ID tokens of OpenID providers and of Google and Apple.
+    federation: Federation,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     master_key: Arc<MasterKey>,
@@ -96,6 +98,7 @@ impl Identity {
     /// Fails when the guest session policy is not a valid policy document.
     pub fn new(
         idp: Idp,
+        federation: Federation,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         master_key: Arc<MasterKey>,
@@ -106,6 +109,7 @@ impl Identity {
             .map_err(|e| format!("the guest session policy is not a valid policy: {e}"))?;
         Ok(Identity {
             idp,
+            federation,
             store,
             clock,
             master_key,

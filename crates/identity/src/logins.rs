@@ -3,6 +3,7 @@
 
 use crate::pools::{PoolDoc, user_pool_of_provider};
 use crate::{Identity, IdentityError, IdentityResult};
+use cognate_federation::{SocialIssuer, TokenIssuer};
 use cognate_idp::exchange::TokenUse;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -29,6 +30,10 @@ fn not_authorized(message: impl Into<String>) -> IdentityError {
     IdentityError::NotAuthorized(message.into())
 }
 
+fn split_ids(ids: &str) -> Vec<String> {
+    ids.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
 const NOT_SUPPORTED_PROVIDER: &str = "Token is not from a supported provider of this identity pool.";
 
 /// The claims of a JWT before its signature is checked, to word errors only.
@@ -37,6 +42,54 @@ fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
 }
 
 impl Identity {
+    /// A login from an OpenID Connect provider registered in IAM (named in
+    /// OpenIdConnectProviderARNs, keyed by its issuer's host and path), or from Google or
+    /// Sign in with Apple (SupportedLoginProviders, whose value is the app's client id, or
+    /// several separated by commas).
+    async fn verify_external_login(&self, pool: &PoolDoc, key: &str, token: &str) -> IdentityResult<VerifiedLogin> {
+        let social = pool.pool.supported_login_providers.as_ref().and_then(|m| m.get(key));
+        let oidc_arn = self.oidc_provider_arn(key);
+        // The issuer URL of an IAM provider, when the login is one's.
+        let discovered: String;
+        let (issuer, client_ids) = match (key, social) {
+            ("accounts.google.com", Some(ids)) => (TokenIssuer::Social(SocialIssuer::Google), split_ids(ids)),
+            ("appleid.apple.com", Some(ids)) => (TokenIssuer::Social(SocialIssuer::Apple), split_ids(ids)),
+            (_, Some(_)) => {
+                return Err(not_authorized(format!(
+                    "Logins from {key} are not verified by Cognate yet: use a Cognate user pool, an OpenID Connect \
+                     provider, Google, Sign in with Apple or a developer provider."
+                )));
+            }
+            (_, None) if pool.pool.open_id_connect_provider_ar_ns.iter().flatten().any(|a| *a == oidc_arn) => {
+                let provider = self.oidc_provider(&oidc_arn).await?.ok_or_else(|| {
+                    IdentityError::InvalidPoolConfiguration(format!(
+                        "Invalid identity pool configuration. The OpenID Connect provider {oidc_arn} does not exist."
+                    ))
+                })?;
+                discovered = provider.url;
+                (TokenIssuer::Discovered(&discovered), provider.client_ids)
+            }
+            _ => return Err(not_authorized(NOT_SUPPORTED_PROVIDER)),
+        };
+        let claims = self
+            .federation
+            .verify_external_id_token(issuer, &client_ids, token)
+            .await
+            .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
+        let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let aud = match claims.get("aud") {
+            Some(Value::String(a)) => a.clone(),
+            _ => claims.get("azp").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        };
+        Ok(VerifiedLogin {
+            amr: vec![key.to_owned(), format!("{key}:{aud}:{sub}")],
+            mapping_key: key.to_owned(),
+            provider: key.to_owned(),
+            subject: sub,
+            claims,
+        })
+    }
+
     /// Verifies every entry of `logins` for `pool`. The identity pool's own token
     /// (`cognito-identity.amazonaws.com`) and developer provider names are not logins here:
     /// the callers that accept them handle them first.
@@ -75,19 +128,7 @@ impl Identity {
             && key == iss_key
             && providers.iter().any(|p| p.provider_name.as_deref().and_then(user_pool_of_provider) == Some(token_pool));
         if !named && !aliased {
-            if pool.pool.supported_login_providers.as_ref().is_some_and(|m| m.contains_key(key))
-                || pool
-                    .pool
-                    .open_id_connect_provider_ar_ns
-                    .iter()
-                    .flatten()
-                    .any(|arn| arn.ends_with(&format!("/{key}")))
-            {
-                return Err(not_authorized(format!(
-                    "Logins from {key} are not verified by Cognate yet; use a Cognate user pool or a developer provider."
-                )));
-            }
-            return Err(not_authorized(NOT_SUPPORTED_PROVIDER));
+            return self.verify_external_login(pool, key, token).await;
         }
         let verified = match self.idp.verify_token(token, TokenUse::Id, false).await {
             Ok(v) => v,

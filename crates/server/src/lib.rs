@@ -105,6 +105,16 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
     let oauth_settings =
         cognate_oauth::OAuthSettings { hosted_ui_domain_suffix: config.hosted_ui_domain_suffix.clone() };
     let upstream = Arc::new(cognate_delivery::HttpUpstream::new()?);
+    let federation = cognate_federation::Federation::new(
+        idp.clone(),
+        store.clone(),
+        clock.clone(),
+        master_key.clone(),
+        upstream.clone(),
+    )
+    .with_social_endpoints(config.social_endpoints.clone());
+    #[cfg(feature = "saml")]
+    let federation = federation.with_saml(Arc::new(cognate_saml::Samael::new()));
     let mut identity_settings = cognate_identity::IdentitySettings::new(
         &config.region,
         &config.account_id,
@@ -116,6 +126,7 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
     }
     let identity = cognate_identity::Identity::new(
         idp.clone(),
+        federation.clone(),
         store.clone(),
         clock.clone(),
         master_key.clone(),
@@ -123,11 +134,6 @@ pub async fn services(config: &Config, clock: Arc<dyn Clock>, public_url: String
         identity_settings,
     )
     .map_err(|e| anyhow::anyhow!(e))?;
-    let federation =
-        cognate_federation::Federation::new(idp.clone(), store.clone(), clock.clone(), master_key.clone(), upstream)
-            .with_social_endpoints(config.social_endpoints.clone());
-    #[cfg(feature = "saml")]
-    let federation = federation.with_saml(Arc::new(cognate_saml::Samael::new()));
     let oauth =
         cognate_oauth::OAuth::new(idp.clone(), store, clock, master_key, federation).with_settings(oauth_settings);
     Ok(Services { idp, oauth, identity, admin })
