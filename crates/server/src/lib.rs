@@ -22,6 +22,8 @@ pub struct Running {
     pub admin: (String, String),
     /// The user-pool service behind the listener (benchmarks seed data through it).
     pub idp: Idp,
+    /// The identity-pool service (benchmarks ask it for decisions in process).
+    pub identity: cognate_identity::Identity,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     purger: tokio::task::JoinHandle<()>,
@@ -171,7 +173,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     let state = AppState {
         idp: idp.clone(),
         oauth,
-        identity,
+        identity: identity.clone(),
         admin_keys: AdminKeys::new(&config.region, [admin.clone()]),
         clock: wall,
         test_clock,
@@ -190,7 +192,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         None => tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stopped).await }),
     };
     let purger = tokio::spawn(purge_periodically(idp.clone()));
-    Ok(Running { addr, public_url, admin, idp, stop: Some(stop), task, purger, tls: certificates })
+    Ok(Running { addr, public_url, admin, idp, identity, stop: Some(stop), task, purger, tls: certificates })
 }
 
 /// How often a server deletes expired sessions, refresh tokens and token families.
