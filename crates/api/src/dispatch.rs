@@ -2,21 +2,25 @@
 
 use crate::ApiError;
 use cognate_federation::Federation;
-use cognate_idp::{Idp, IdpResult};
+use cognate_idp::Idp;
 use cognate_oauth::OAuth;
 use cognate_wire::idp::types::Op;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Deserializes the (already validated) body, runs the operation, serializes its response.
-async fn call<Req, Resp, Fut>(body: serde_json::Value, f: impl FnOnce(Req) -> Fut) -> Result<Vec<u8>, ApiError>
+pub(crate) async fn call<Req, Resp, E, Fut>(
+    body: serde_json::Value,
+    f: impl FnOnce(Req) -> Fut,
+) -> Result<Vec<u8>, ApiError>
 where
     Req: DeserializeOwned,
     Resp: Serialize,
-    Fut: Future<Output = IdpResult<Resp>>,
+    E: Into<ApiError>,
+    Fut: Future<Output = Result<Resp, E>>,
 {
     let req = serde_json::from_value(body).map_err(|e| ApiError::new("SerializationException", e.to_string()))?;
-    let resp = f(req).await?;
+    let resp = f(req).await.map_err(Into::into)?;
     serde_json::to_vec(&resp).map_err(|e| {
         tracing::error!(error = %e, "response serialization failed");
         ApiError::internal()

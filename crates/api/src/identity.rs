@@ -3,33 +3,18 @@
 
 use crate::ApiError;
 use crate::auth::{self, Scope};
+use crate::dispatch::call;
 use crate::router::AppState;
 use axum::http::{HeaderMap, Uri};
 use cognate_crypto::sigv4::SignedRequest;
-use cognate_identity::{AuthorizeRequest, CallerCredentials, Identity, IdentityResult};
+use cognate_identity::{AuthorizeRequest, CallerCredentials, Identity};
 use cognate_wire::identity::types::Op;
 use cognate_wire::{Model, validate_input};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub(crate) const PREFIX: &str = "AWSCognitoIdentityService.";
 pub(crate) const AUTHORIZE: &str = "CognateAuthz.Authorize";
-
-async fn call<Req, Resp, Fut>(body: Value, f: impl FnOnce(Req) -> Fut) -> Result<Vec<u8>, ApiError>
-where
-    Req: DeserializeOwned,
-    Resp: Serialize,
-    Fut: Future<Output = IdentityResult<Resp>>,
-{
-    let req = serde_json::from_value(body).map_err(|e| ApiError::new("SerializationException", e.to_string()))?;
-    let resp = f(req).await?;
-    serde_json::to_vec(&resp).map_err(|e| {
-        tracing::error!(error = %e, "response serialization failed");
-        ApiError::internal()
-    })
-}
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
