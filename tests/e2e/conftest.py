@@ -94,17 +94,22 @@ def cognate_binary():
     return os.environ.get("COGNATE_BIN", str(REPO / "target" / "debug" / "cognate"))
 
 
-def start_server(data_dir, extra_env=None, extra_args=None, timeout=START_TIMEOUT):
-    """Start `cognate serve` on a free port and wait for its ready line."""
+def start_server(data_dir, extra_env=None, extra_args=None, timeout=START_TIMEOUT, isolated=False):
+    """Start `cognate serve` on a free port and wait for its ready line. `isolated`: a
+    deployment of its own (embedded SQLite in `data_dir`, its own master key) even in the
+    PostgreSQL pass, where the other servers share one database and master key."""
     binary = cognate_binary()
     if not os.path.isfile(binary):
         raise ServerStartError(f"cognate binary not found at {binary} (build it or set COGNATE_BIN)")
     cmd = [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir)]
     database_url = os.environ.get("COGNATE_E2E_DATABASE_URL")
-    if database_url:
+    if database_url and not isolated:
         cmd += ["--database-url", database_url]
     cmd += list(extra_args or [])
     env = dict(os.environ)
+    if isolated:
+        for name in ("COGNATE_MASTER_KEY", "COGNATE_DATABASE_URL"):
+            env.pop(name, None)
     env["COGNATE_ADMIN_ACCESS_KEY_ID"] = ADMIN_ACCESS_KEY_ID
     env["COGNATE_ADMIN_SECRET_ACCESS_KEY"] = ADMIN_SECRET_ACCESS_KEY
     env.update(extra_env or {})
@@ -226,8 +231,8 @@ def server_factory():
     """start_server(...) for tests that need their own server; stops them at teardown."""
     started = []
 
-    def _start(data_dir, extra_env=None, extra_args=None):
-        srv = start_server(data_dir, extra_env=extra_env, extra_args=extra_args)
+    def _start(data_dir, extra_env=None, extra_args=None, isolated=False):
+        srv = start_server(data_dir, extra_env=extra_env, extra_args=extra_args, isolated=isolated)
         started.append(srv)
         return srv
 

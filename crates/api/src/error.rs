@@ -99,7 +99,7 @@ impl From<IdentityError> for ApiError {
             IdentityError::DeveloperUserAlreadyRegistered(_) => "DeveloperUserAlreadyRegisteredException",
             IdentityError::ExternalService(_) => "ExternalServiceException",
             IdentityError::AccessDenied(_) => "AccessDeniedException",
-            IdentityError::ExpiredToken => "ExpiredTokenException",
+            IdentityError::ExpiredToken | IdentityError::ExpiredWebIdentityToken(_) => "ExpiredTokenException",
             IdentityError::InvalidClientTokenId => "UnrecognizedClientException",
             IdentityError::SignatureDoesNotMatch(_) => "InvalidSignatureException",
             IdentityError::InvalidAction(_) => "UnknownOperationException",

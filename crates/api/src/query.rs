@@ -47,6 +47,7 @@ impl From<IdentityError> for QueryError {
             IdentityError::NotAuthorized(_) | IdentityError::AccessDenied(_) => ("AccessDenied", StatusCode::FORBIDDEN),
             IdentityError::InvalidIdentityToken(_) => ("InvalidIdentityToken", StatusCode::BAD_REQUEST),
             IdentityError::ExpiredToken => ("ExpiredToken", StatusCode::BAD_REQUEST),
+            IdentityError::ExpiredWebIdentityToken(_) => ("ExpiredTokenException", StatusCode::BAD_REQUEST),
             IdentityError::InvalidClientTokenId => ("InvalidClientTokenId", StatusCode::FORBIDDEN),
             IdentityError::SignatureDoesNotMatch(_) => ("SignatureDoesNotMatch", StatusCode::FORBIDDEN),
             IdentityError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),

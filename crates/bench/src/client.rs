@@ -1,6 +1,8 @@
 //! A minimal Cognito JSON 1.1 client: one keep-alive HTTP client, SigV4-signed requests (admin
 //! operations) or unsigned ones (public operations: sign-in, SignUp, GetUser...), and any
-//! non-200 answer turned into an error carrying the response body.
+//! non-200 answer turned into an error carrying the response body. User-pool operations by
+//! default; [`Api`] names another JSON API (identity pools, `CognateAuthz`), and
+//! [`SignedClient::query`] sends an IAM or STS query-protocol call.
 
 use crate::sample::Timed;
 use anyhow::{Context, bail};
@@ -10,7 +12,23 @@ use std::time::Instant;
 
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+const FORM: &str = "application/x-www-form-urlencoded";
 pub const SERVICE: &str = "cognito-idp";
+
+/// A JSON 1.1 API on `POST /`: the service its calls are signed for and the prefix of its
+/// `X-Amz-Target`.
+#[derive(Debug, Clone, Copy)]
+pub struct Api {
+    pub service: &'static str,
+    pub target_prefix: &'static str,
+}
+
+/// User pools (`cognito-idp`): what [`SignedClient::request`] and friends call.
+pub const USER_POOLS: Api = Api { service: SERVICE, target_prefix: TARGET_PREFIX };
+/// Identity pools (`cognito-identity`).
+pub const IDENTITY_POOLS: Api = Api { service: "cognito-identity", target_prefix: "AWSCognitoIdentityService." };
+/// Cognate's authorization API (`CognateAuthz.Authorize`), signed for `cognito-identity`.
+pub const AUTHZ: Api = Api { service: "cognito-identity", target_prefix: "CognateAuthz." };
 
 #[derive(Clone)]
 pub struct SignedClient {
@@ -34,37 +52,76 @@ impl SignedClient {
         Ok(SignedClient { http, url: parsed.to_string(), host, access_key_id, secret, region: region.to_owned() })
     }
 
-    /// A `POST /` for `operation`, signed now (as an SDK signs every call).
+    /// A `POST /` for the user-pool `operation`, signed now (as an SDK signs every call).
     pub fn request(&self, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
-        let body = serde_json::to_vec(body)?;
-        let target = format!("{TARGET_PREFIX}{operation}");
-        let headers = [("host", self.host.as_str()), ("content-type", CONTENT_TYPE), ("x-amz-target", &target)];
+        self.request_to(USER_POOLS, operation, body)
+    }
+
+    /// A `POST /` for `operation` of `api`, signed now for its service.
+    pub fn request_to(&self, api: Api, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
+        let target = format!("{}{operation}", api.target_prefix);
+        self.signed(
+            api.service,
+            &[("content-type", CONTENT_TYPE), ("x-amz-target", &target)],
+            serde_json::to_vec(body)?,
+        )
+    }
+
+    /// A query-protocol `POST /` (IAM, STS): the form `Action={action}&Version={version}&…`,
+    /// signed now for `service`.
+    pub fn query_request(
+        &self,
+        service: &str,
+        action: &str,
+        version: &str,
+        params: &[(&str, &str)],
+    ) -> anyhow::Result<reqwest::Request> {
+        let mut form = reqwest::Url::parse("http://form.invalid/")?;
+        form.query_pairs_mut().append_pair("Action", action).append_pair("Version", version).extend_pairs(params);
+        let body = form.query().unwrap_or_default().as_bytes().to_vec();
+        self.signed(service, &[("content-type", FORM)], body)
+    }
+
+    /// `body` posted to `/` with `headers` (and `host`), signed now for `service`.
+    fn signed(&self, service: &str, headers: &[(&str, &str)], body: Vec<u8>) -> anyhow::Result<reqwest::Request> {
+        let mut all = vec![("host", self.host.as_str())];
+        all.extend_from_slice(headers);
         let auth = sigv4::sign_headers(
             "POST",
             "/",
             "",
-            &headers,
+            &all,
             &body,
             &self.access_key_id,
             &self.secret,
             &self.region,
-            SERVICE,
+            service,
             SystemClock.now_datetime(),
         );
         let mut req = self.http.post(&self.url);
-        for (name, value) in headers.iter().copied().chain(auth.iter().map(|(n, v)| (n.as_str(), v.as_str()))) {
+        for (name, value) in all.iter().copied().chain(auth.iter().map(|(n, v)| (n.as_str(), v.as_str()))) {
             req = req.header(name, value);
         }
         Ok(req.body(body).build()?)
     }
 
-    /// An unsigned `POST /` for a public `operation`, as a browser or mobile SDK sends it.
+    /// An unsigned `POST /` for a public user-pool `operation`, as a browser or mobile SDK sends it.
     pub fn public_request(&self, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
+        self.public_request_to(USER_POOLS, operation, body)
+    }
+
+    /// An unsigned `POST /` for a public `operation` of `api`.
+    pub fn public_request_to(
+        &self,
+        api: Api,
+        operation: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<reqwest::Request> {
         let req = self
             .http
             .post(&self.url)
             .header("content-type", CONTENT_TYPE)
-            .header("x-amz-target", format!("{TARGET_PREFIX}{operation}"))
+            .header("x-amz-target", format!("{}{operation}", api.target_prefix))
             .body(serde_json::to_vec(body)?);
         Ok(req.build()?)
     }
@@ -88,26 +145,61 @@ impl SignedClient {
         Ok(body)
     }
 
-    /// Signs, sends (timed) and parses one call; `hits` counts the items in the answer.
+    /// Signs, sends (timed) and parses one user-pool call; `hits` counts the items in the answer.
     pub async fn call(
         &self,
         operation: &str,
         body: &serde_json::Value,
         hits: impl FnOnce(&serde_json::Value) -> usize,
     ) -> anyhow::Result<(Timed, serde_json::Value)> {
-        let req = self.request(operation, body)?;
+        self.call_to(USER_POOLS, operation, body, hits).await
+    }
+
+    /// Signs, sends (timed) and parses one call of `api`.
+    pub async fn call_to(
+        &self,
+        api: Api,
+        operation: &str,
+        body: &serde_json::Value,
+        hits: impl FnOnce(&serde_json::Value) -> usize,
+    ) -> anyhow::Result<(Timed, serde_json::Value)> {
+        let req = self.request_to(api, operation, body)?;
         self.timed(req, operation, body, hits).await
     }
 
-    /// Sends (timed) and parses one unsigned call to a public operation.
+    /// Sends (timed) and parses one unsigned call to a public user-pool operation.
     pub async fn call_public(
         &self,
         operation: &str,
         body: &serde_json::Value,
         hits: impl FnOnce(&serde_json::Value) -> usize,
     ) -> anyhow::Result<(Timed, serde_json::Value)> {
-        let req = self.public_request(operation, body)?;
+        self.call_public_to(USER_POOLS, operation, body, hits).await
+    }
+
+    /// Sends (timed) and parses one unsigned call to a public operation of `api`.
+    pub async fn call_public_to(
+        &self,
+        api: Api,
+        operation: &str,
+        body: &serde_json::Value,
+        hits: impl FnOnce(&serde_json::Value) -> usize,
+    ) -> anyhow::Result<(Timed, serde_json::Value)> {
+        let req = self.public_request_to(api, operation, body)?;
         self.timed(req, operation, body, hits).await
+    }
+
+    /// Signs and sends one query-protocol call (IAM, STS) for `service`: the XML answer.
+    pub async fn query(
+        &self,
+        service: &str,
+        action: &str,
+        version: &str,
+        params: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
+        let req = self.query_request(service, action, version, params)?;
+        let body = self.send(req).await.with_context(|| format!("{service} {action}"))?;
+        Ok(String::from_utf8_lossy(body.as_ref()).into_owned())
     }
 
     async fn timed(

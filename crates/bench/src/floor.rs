@@ -1,10 +1,11 @@
 //! Per-operation costs measured in a tight loop on one core: the machine's crypto floor for an
 //! operation (what no server on this machine can beat) and context costs such as SigV4:
 //! Argon2id at the server's parameters (password sign-in, SignUp), RS256 signing and
-//! verification of a token-sized JWT (token issue, access-token checks), and the 3072-bit
-//! modular exponentiations of SRP.
+//! verification of a token-sized JWT (token issue, access-token checks), the 3072-bit
+//! modular exponentiations of SRP, AES-256-GCM sealing under the master key (session tokens)
+//! and IAM policy evaluation (authorization decisions).
 
-use crate::client::SERVICE;
+use crate::client::{Api, USER_POOLS};
 use anyhow::ensure;
 use argon2::{Algorithm, Argon2, Params, Version};
 use argon2::{PasswordHasher as _, PasswordVerifier as _};
@@ -12,7 +13,8 @@ use cognate_core::{Clock, SystemClock};
 use cognate_crypto::jws::{self, SigningKey};
 use cognate_crypto::sigv4::{self, SignedRequest};
 use cognate_crypto::srp;
-use cognate_crypto::{PasswordHasher, PasswordParams};
+use cognate_crypto::{MasterKey, PasswordHasher, PasswordParams};
+use cognate_policy::{Policy, Request as PolicyRequest};
 use serde_json::json;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -66,32 +68,37 @@ struct Sample {
 const KEY_ID: &str = "AKIABENCHFLOOR000001";
 const SECRET: &str = "benchfloorsecretbenchfloorsecretbenchflo";
 
-fn sample(operation: &str, body: &serde_json::Value) -> anyhow::Result<Sample> {
+fn sample(api: Api, operation: &str, body: &serde_json::Value) -> anyhow::Result<Sample> {
     Ok(Sample {
         headers: vec![
             ("host", "127.0.0.1:9229".into()),
             ("content-type", "application/x-amz-json-1.1".into()),
-            ("x-amz-target", format!("AWSCognitoIdentityProviderService.{operation}")),
+            ("x-amz-target", format!("{}{operation}", api.target_prefix)),
         ],
         body: serde_json::to_vec(body)?,
     })
 }
 
-fn sign(s: &Sample, now: chrono::DateTime<chrono::Utc>) -> Vec<(String, String)> {
+fn sign(api: Api, s: &Sample, now: chrono::DateTime<chrono::Utc>) -> Vec<(String, String)> {
     let headers: Vec<(&str, &str)> = s.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    sigv4::sign_headers("POST", "/", "", &headers, &s.body, KEY_ID, SECRET, "us-east-1", SERVICE, now)
+    sigv4::sign_headers("POST", "/", "", &headers, &s.body, KEY_ID, SECRET, "us-east-1", api.service, now)
 }
 
-/// SigV4 costs of one call: signing it (the client's share) and `parse` + `verify` (the
-/// server's share, as the HTTP layer runs them).
+/// SigV4 costs of one user-pool call: signing it (the client's share) and `parse` + `verify`
+/// (the server's share, as the HTTP layer runs them).
 pub fn sigv4(operation: &str, body: &serde_json::Value, seconds: f64) -> anyhow::Result<[Cost; 2]> {
-    let s = sample(operation, body)?;
+    sigv4_for(USER_POOLS, operation, body, seconds)
+}
+
+/// [`sigv4`] for a call of `api` (signed for its service).
+pub fn sigv4_for(api: Api, operation: &str, body: &serde_json::Value, seconds: f64) -> anyhow::Result<[Cost; 2]> {
+    let s = sample(api, operation, body)?;
     let now = SystemClock.now_datetime();
     let signing = measure("SigV4 sign (client side)", seconds, || {
-        black_box(sign(black_box(&s), now));
+        black_box(sign(api, black_box(&s), now));
         Ok(())
     })?;
-    let added = sign(&s, now);
+    let added = sign(api, &s, now);
     let headers: Vec<(&str, &str)> = s
         .headers
         .iter()
@@ -102,7 +109,7 @@ pub fn sigv4(operation: &str, body: &serde_json::Value, seconds: f64) -> anyhow:
     let verifying = measure("SigV4 parse + verify (server side, per request)", seconds, || {
         let req = black_box(&req);
         let parsed = sigv4::parse(req)?.ok_or_else(|| anyhow::anyhow!("no signature"))?;
-        sigv4::verify(req, &parsed, SECRET, SERVICE, now)?;
+        sigv4::verify(req, &parsed, SECRET, api.service, now)?;
         Ok(())
     })?;
     Ok([signing, verifying])
@@ -212,4 +219,46 @@ pub fn srp_server(seconds: f64) -> anyhow::Result<[Cost; 2]> {
         Ok(())
     })?;
     Ok([one, sign_in])
+}
+
+/// AES-256-GCM under a fresh master key on one core, through the server's own `MasterKey`:
+/// `[seal, open]` of `plaintext` for `purpose` (seal: a random nonce, the cipher and tag,
+/// base64; open: base64 decoding, the cipher and tag check).
+pub fn aes_gcm(purpose: &str, plaintext: &[u8], seconds: f64) -> anyhow::Result<[Cost; 2]> {
+    let key = MasterKey::from_base64(&MasterKey::generate_base64())?;
+    let size = plaintext.len();
+    let sealing = measure(&format!("AES-256-GCM seal ({size} B session, MasterKey::seal)"), seconds, || {
+        black_box(key.seal(purpose, black_box(plaintext)));
+        Ok(())
+    })?;
+    let sealed = key.seal(purpose, plaintext);
+    let opening = measure(&format!("AES-256-GCM open ({size} B session, MasterKey::open)"), seconds, || {
+        black_box(key.open(purpose, black_box(&sealed))?);
+        Ok(())
+    })?;
+    Ok([sealing, opening])
+}
+
+/// `cognate_policy::evaluate` on one core: `policies` (parsed once, as the server caches them)
+/// against `requests` in turn, each expected to be allowed or not.
+pub fn policy_evaluation(
+    name: &str,
+    policies: &[Policy],
+    requests: &[(PolicyRequest, bool)],
+    seconds: f64,
+) -> anyhow::Result<Cost> {
+    ensure!(!requests.is_empty(), "no requests to evaluate");
+    let mut i = 0;
+    measure(name, seconds, || {
+        let (request, allowed) = &requests[i % requests.len()];
+        i += 1;
+        let decision = cognate_policy::evaluate(black_box(policies), None, black_box(request));
+        ensure!(
+            decision.is_allowed() == *allowed,
+            "{} on {}: not the expected decision",
+            request.action,
+            request.resource
+        );
+        Ok(())
+    })
 }

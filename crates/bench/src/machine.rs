@@ -87,3 +87,12 @@ pub fn process_cpu() -> Option<std::time::Duration> {
     let ticks = rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?;
     Some(std::time::Duration::from_millis(ticks * 10))
 }
+
+/// CPU time the calling thread has used so far, from `/proc/thread-self/stat` in clock ticks
+/// of 10 ms; `None` where `/proc` is unavailable.
+pub fn thread_cpu() -> Option<std::time::Duration> {
+    let own = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let rest: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
+}

@@ -7,7 +7,7 @@
 //!
 //! To add a benchmark: a module with an `Args` struct and `async fn run(args) -> Result<Report>`,
 //! and one variant in [`Command`]. The shared pieces are [`server`] (start, data directory),
-//! [`client`] (signed JSON 1.1 calls), [`sample`] (timing and percentiles), [`floor`]
+//! [`client`] (signed JSON 1.1 and query-protocol calls), [`sample`] (timing and percentiles), [`floor`]
 //! (per-operation crypto costs) and [`machine`] (facts about the host).
 
 mod auth;
@@ -17,6 +17,8 @@ mod client;
 mod federation;
 mod federation_upstream;
 mod floor;
+mod identity;
+mod identity_ops;
 mod list_users;
 mod machine;
 mod oauth;
@@ -46,6 +48,8 @@ enum Command {
     Oauth(oauth::Args),
     /// Sign-in through OIDC and SAML identity providers (in-process upstreams) via the hosted UI.
     Federation(federation::Args),
+    /// Identity pools: GetCredentialsForIdentity and authorization decisions (HTTP and in process).
+    Identity(identity::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -57,6 +61,7 @@ fn main() -> anyhow::Result<()> {
             Command::Auth(args) => auth::run(args).await,
             Command::Oauth(args) => oauth::run(args).await,
             Command::Federation(args) => federation::run(args).await,
+            Command::Identity(args) => identity::run(args).await,
         }
     })?;
     report.print();

@@ -37,6 +37,9 @@ pub enum IdentityError {
     /// InvalidIdentityToken (STS AssumeRoleWithWebIdentity).
     #[error("{0}")]
     InvalidIdentityToken(String),
+    /// ExpiredTokenException (STS): the web identity token has expired.
+    #[error("{0}")]
+    ExpiredWebIdentityToken(String),
     /// ExpiredToken: temporary credentials past their expiry.
     #[error("The security token included in the request is expired")]
     ExpiredToken,

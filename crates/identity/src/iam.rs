@@ -137,7 +137,13 @@ fn policy_node(name: &str, policy: &PolicyDoc) -> Node {
 
 /// A page of a sorted list: IAM's Marker and MaxItems (default 100, at most 1000).
 fn page<T>(items: Vec<(String, T)>, params: &Params) -> IdentityResult<(Vec<T>, Option<String>)> {
-    let max = params.int("MaxItems")?.unwrap_or(100).clamp(1, 1000) as usize;
+    let max = params.int("MaxItems")?.unwrap_or(100);
+    if !(1..=1000).contains(&max) {
+        return Err(IdentityError::InvalidParameter(format!(
+            "1 validation error detected: Value '{max}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000"
+        )));
+    }
+    let max = max as usize;
     let marker = params.get("Marker");
     let mut rest: Vec<(String, T)> = items.into_iter().filter(|(k, _)| marker.is_none_or(|m| k.as_str() > m)).collect();
     let more = rest.len() > max;

@@ -50,6 +50,15 @@ fn assumed_role_node(s: &Session) -> Node {
     Node::new("AssumedRoleUser").field("Arn", s.assumed_role_arn()).field("AssumedRoleId", s.user_id())
 }
 
+/// A role ARN as STS accepts it (20 to 2048 characters, an ARN).
+fn role_arn(params: &Params) -> IdentityResult<&str> {
+    let arn = params.required("RoleArn")?;
+    if !(20..=2048).contains(&arn.len()) || !arn.starts_with("arn:") || arn.split(':').count() < 6 {
+        return Err(IdentityError::InvalidParameter(format!("{arn} is invalid")));
+    }
+    Ok(arn)
+}
+
 fn session_name(params: &Params) -> IdentityResult<&str> {
     let name = params.required("RoleSessionName")?;
     let ok = (2..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
@@ -96,8 +105,9 @@ impl Identity {
         match (action, caller) {
             ("AssumeRoleWithWebIdentity", _) => self.assume_role_with_web_identity(params, result).await,
             ("GetCallerIdentity", Some(caller)) => {
+                // The root user's aws:userid is the account id.
                 let user_id = match caller {
-                    CallerCredentials::Admin { access_key_id } => access_key_id.clone(),
+                    CallerCredentials::Admin { .. } => self.settings.account_id.clone(),
                     CallerCredentials::Session(s) => s.user_id(),
                 };
                 Ok(result
@@ -114,11 +124,17 @@ impl Identity {
     }
 
     async fn assume_role_with_web_identity(&self, params: &Params, result: Node) -> IdentityResult<Node> {
-        let role_arn = params.required("RoleArn")?;
+        let role_arn = role_arn(params)?;
         let name = session_name(params)?;
         let token = params.required("WebIdentityToken")?;
         let policy = session_policy(params)?;
-        let claims = self.verify_identity_token(token).await.map_err(IdentityError::InvalidIdentityToken)?;
+        let claims = self.verify_identity_token(token).await.map_err(|e| {
+            if e.contains("expired") {
+                IdentityError::ExpiredWebIdentityToken(format!("Token expired: {e}"))
+            } else {
+                IdentityError::InvalidIdentityToken(e)
+            }
+        })?;
         let text = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
         let amr: Vec<String> = claims
             .get("amr")
@@ -165,7 +181,7 @@ impl Identity {
     }
 
     async fn assume_role(&self, caller: &CallerCredentials, params: &Params, result: Node) -> IdentityResult<Node> {
-        let role_arn = params.required("RoleArn")?;
+        let role_arn = role_arn(params)?;
         let name = session_name(params)?;
         let policy = session_policy(params)?;
         let caller_arn = self.caller_arn(caller);
@@ -188,7 +204,12 @@ impl Identity {
         if !evaluate_trust(&trust, &request).is_allowed() {
             return Err(denied());
         }
-        let duration = duration(params, role.max_session_s)?;
+        // Role chaining: a session assuming another role gets at most an hour.
+        let max = match caller {
+            CallerCredentials::Session(_) => role.max_session_s.min(3600),
+            CallerCredentials::Admin { .. } => role.max_session_s,
+        };
+        let duration = duration(params, max)?;
         let grant = Grant { session_name: name, duration_s: duration, policy, ..Default::default() };
         let (credentials, session) = self.mint(&role, grant)?;
         Ok(result.child(credentials_node(&credentials)).child(assumed_role_node(&session)))
