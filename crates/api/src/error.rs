@@ -87,14 +87,15 @@ impl From<IdentityError> for ApiError {
         let message = e.to_string();
         let kind = match e {
             IdentityError::NotFound(_) | IdentityError::NoSuchEntity(_) => "ResourceNotFoundException",
-            IdentityError::InvalidParameter(_) | IdentityError::MalformedPolicyDocument(_) => {
-                "InvalidParameterException"
-            }
+            IdentityError::InvalidParameter(_)
+            | IdentityError::InvalidInput(_)
+            | IdentityError::MalformedPolicyDocument(_) => "InvalidParameterException",
             IdentityError::NotAuthorized(_) | IdentityError::InvalidIdentityToken(_) => "NotAuthorizedException",
             IdentityError::Conflict(_) | IdentityError::EntityAlreadyExists(_) | IdentityError::DeleteConflict(_) => {
                 "ResourceConflictException"
             }
             IdentityError::LimitExceeded(_) => "LimitExceededException",
+            IdentityError::ConcurrentModification(_) => "ConcurrentModificationException",
             IdentityError::InvalidPoolConfiguration(_) => "InvalidIdentityPoolConfigurationException",
             IdentityError::DeveloperUserAlreadyRegistered(_) => "DeveloperUserAlreadyRegisteredException",
             IdentityError::ExternalService(_) => "ExternalServiceException",

@@ -75,24 +75,31 @@ impl Federation {
         client_ids: &[String],
         token: &str,
     ) -> Result<Map<String, Value>, String> {
+        let issuer_kind = issuer;
         let (issuer, jwks_uri) = match issuer {
             TokenIssuer::Discovered(url) => (url.to_owned(), self.discovered_jwks(url).await?),
             TokenIssuer::Social(which) => self.social_issuer(which),
         };
         let kid = id_token::kid(token)?;
         let keys = self.keys.keys_for(&jwks_uri, kid.as_deref(), self.now_ms(), self.upstream.as_ref()).await?;
-        // Google has issued both forms of its issuer.
-        let bare = issuer.split_once("://").map(|(_, rest)| rest.to_owned());
-        let mut last = "no client id is configured for this provider".to_owned();
+        // Google has issued both forms of its issuer; every other provider's must match exactly.
+        let bare = match issuer_kind {
+            TokenIssuer::Social(SocialIssuer::Google) => issuer.split_once("://").map(|(_, rest)| rest.to_owned()),
+            _ => None,
+        };
+        let mut first: Option<String> = None;
         for client_id in client_ids {
             for issuer in std::iter::once(issuer.as_str()).chain(bare.as_deref()) {
                 let expect = Expect { issuer, client_id, nonce: None, now_s: self.now_ms().div_euclid(1000) };
                 match id_token::verify(token, &keys, &expect) {
                     Ok(claims) => return Ok(claims),
-                    Err(e) => last = e,
+                    // The first reason is the one to report, unless it was only the issuer's spelling.
+                    Err(e) if first.as_deref().is_none_or(|f| f.contains("another issuer")) => first = Some(e),
+                    Err(_) => {}
                 }
             }
         }
+        let last = first.unwrap_or_else(|| "no client id is configured for this provider".to_owned());
         Err(last)
     }
 }

@@ -19,6 +19,9 @@ pub enum IdentityError {
     /// ResourceConflictException.
     #[error("{0}")]
     Conflict(String),
+    /// ConcurrentModificationException.
+    #[error("{0}")]
+    ConcurrentModification(String),
     /// LimitExceededException.
     #[error("{0}")]
     LimitExceeded(String),
@@ -49,6 +52,9 @@ pub enum IdentityError {
     /// SignatureDoesNotMatch: a request signed with temporary credentials does not verify.
     #[error("{0}")]
     SignatureDoesNotMatch(String),
+    /// InvalidInput (IAM).
+    #[error("{0}")]
+    InvalidInput(String),
     /// NoSuchEntity (IAM).
     #[error("{0}")]
     NoSuchEntity(String),

@@ -60,6 +60,9 @@ impl Identity {
             .send(request)
             .await
             .map_err(|e| IdentityError::ExternalService(format!("The external STS could not be reached: {e}")))?;
+        if response.body.first() == Some(&b'{') {
+            return json_answer(response.status, &response.body);
+        }
         let body = String::from_utf8_lossy(&response.body);
         if response.status != 200 {
             let code = element(&body, "Code").unwrap_or_default();
@@ -85,9 +88,53 @@ impl Identity {
     }
 }
 
+/// An STS answer in JSON (AWS answers JSON to a client that accepts it):
+/// `{"AssumeRoleWithWebIdentityResponse": {"AssumeRoleWithWebIdentityResult": {"Credentials":
+/// {…, "Expiration": epoch seconds}}}}`, or `{"Error": {"Code", "Message"}}`.
+fn json_answer(status: u16, body: &[u8]) -> IdentityResult<TemporaryCredentials> {
+    let unreadable = || IdentityError::ExternalService("The external STS answered unreadable JSON.".into());
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| unreadable())?;
+    if status != 200 {
+        let error = value.get("Error").or_else(|| value.pointer("/ErrorResponse/Error"));
+        let text = |k: &str| error.and_then(|e| e.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        return Err(IdentityError::ExternalService(format!(
+            "The external STS refused the identity ({status}): {} {}",
+            text("Code"),
+            text("Message")
+        )));
+    }
+    let c = value
+        .pointer("/AssumeRoleWithWebIdentityResponse/AssumeRoleWithWebIdentityResult/Credentials")
+        .ok_or_else(unreadable)?;
+    let text = |k: &str| c.get(k).and_then(|v| v.as_str()).map(String::from).ok_or_else(unreadable);
+    let expiration = match c.get("Expiration") {
+        Some(serde_json::Value::Number(n)) => n.as_f64().map(|f| f as i64),
+        Some(serde_json::Value::String(s)) => epoch(s),
+        _ => None,
+    }
+    .ok_or_else(unreadable)?;
+    Ok(TemporaryCredentials {
+        access_key_id: text("AccessKeyId")?,
+        secret_access_key: text("SecretAccessKey")?,
+        session_token: text("SessionToken")?,
+        expiration,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_json_answer() {
+        let ok = br#"{"AssumeRoleWithWebIdentityResponse":{"AssumeRoleWithWebIdentityResult":{"Credentials":
+            {"AccessKeyId":"ASIA1","SecretAccessKey":"s","SessionToken":"t","Expiration":1.7963e9}}}}"#;
+        let c = json_answer(200, ok).unwrap();
+        assert_eq!((c.access_key_id.as_str(), c.expiration), ("ASIA1", 1_796_300_000));
+        let refused = br#"{"Error":{"Code":"AccessDenied","Message":"no"}}"#;
+        assert!(json_answer(403, refused).unwrap_err().to_string().contains("AccessDenied no"));
+        assert!(json_answer(200, b"{}").is_err());
+    }
 
     #[test]
     fn reads_an_sts_answer() {

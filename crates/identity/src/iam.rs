@@ -394,11 +394,11 @@ impl Identity {
                     _ => return Ok(None),
                 }
                 let now = self.now_ms();
-                let puts = [
+                let puts = vec![
                     crate::docs::record(IAM, "role", &role.name.to_ascii_lowercase(), &role, now)?,
                     crate::docs::record(IAM, "policy", &policy.arn, &policy, now)?,
                 ];
-                self.store.apply_pool_docs(&puts, &[]).await?;
+                self.store.write_pool_docs(&cognate_store::DocWrites { puts, ..Default::default() }).await?;
                 self.policies.clear();
                 return Ok(None);
             }
@@ -422,9 +422,10 @@ impl Identity {
                     .iter()
                     .any(|p| url.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
                 if !url.starts_with("https://") && !loopback {
-                    return Err(IdentityError::InvalidParameter(format!(
-                        "The URL of an OpenID Connect provider must use https (http only on loopback): {url}"
-                    )));
+                    return Err(IdentityError::InvalidInput(
+                        "Invalid Open ID Connect Provider URL. The URL must begin with https:// (Cognate also accepts http:// on loopback)."
+                            .into(),
+                    ));
                 }
                 let provider = OidcProviderDoc {
                     arn: self.oidc_provider_arn(url),

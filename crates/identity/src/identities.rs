@@ -7,7 +7,7 @@ use crate::docs::{NAMESPACE, after_token, next_token, record};
 use crate::logins::{COGNITO_IDENTITY, VerifiedLogin};
 use crate::pools::PoolDoc;
 use crate::{Identity, IdentityError, IdentityResult};
-use cognate_store::PoolDocRecord;
+use cognate_store::{DocWrites, StoreError};
 use cognate_wire::identity::types::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -66,6 +66,16 @@ pub(crate) struct Loaded {
     pub doc: IdentityDoc,
 }
 
+/// Whether `login` may join `logins`: one login per provider, except a developer provider's
+/// user identifiers, of which an identity may have several.
+fn may_add(logins: &[LinkedLogin], login: &LinkedLogin, pool: &PoolDoc) -> bool {
+    pool.developer_provider() == Some(login.provider.as_str()) || !logins.iter().any(|l| l.provider == login.provider)
+}
+
+fn one_login_per_provider(provider: &str) -> IdentityError {
+    IdentityError::Conflict(format!("A login from {provider} is already linked to this identity."))
+}
+
 fn not_found(id: &str) -> IdentityError {
     IdentityError::NotFound(format!("Identity '{id}' not found."))
 }
@@ -74,6 +84,16 @@ fn logins_dont_match() -> IdentityError {
     IdentityError::NotAuthorized(
         "Logins don't match. Please include at least one valid login for this identity or identity pool.".into(),
     )
+}
+
+/// The identity pool's own token stands alone in a `Logins` map.
+pub(crate) fn only_login(logins: &BTreeMap<String, String>) -> IdentityResult<()> {
+    if logins.len() > 1 {
+        return Err(IdentityError::NotAuthorized(
+            "Invalid login token. The cognito-identity.amazonaws.com token must be the only login.".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn guests_refused() -> IdentityError {
@@ -93,104 +113,98 @@ impl Identity {
         Ok(Loaded { id: id.to_owned(), pool, doc })
     }
 
-    /// The identity a login is linked to, if any. A login whose identity document is missing
-    /// (a crash between the two writes) is reported unlinked and will be relinked.
+    /// The identity a login is linked to, if any.
     async fn identity_of_login(&self, pool_id: &str, provider: &str, subject: &str) -> IdentityResult<Option<String>> {
-        let Some(id) = self.get_doc::<String>(pool_id, "login", &login_key(provider, subject)).await? else {
-            return Ok(None);
-        };
-        Ok(self.get_doc::<IdentityDoc>(pool_id, "identity", &id).await?.map(|_| id))
+        self.get_doc::<String>(pool_id, "login", &login_key(provider, subject)).await
     }
 
-    fn identity_records(&self, pool_id: &str, id: &str, doc: &IdentityDoc) -> IdentityResult<[PoolDocRecord; 2]> {
-        let now = self.now_ms();
-        Ok([record(NAMESPACE, "identity", id, &pool_id, now)?, record(pool_id, "identity", id, doc, now)?])
-    }
-
-    /// A new identity with `logins` linked. The logins are claimed first (each a unique
-    /// document), so two concurrent first sign-ins agree on one identity: the loser finds
-    /// the winner's.
-    async fn create_identity(&self, pool: &PoolDoc, logins: &[VerifiedLogin]) -> IdentityResult<String> {
+    /// A new identity with `logins` linked, written in one transaction that claims each
+    /// login (a unique document): of two concurrent first sign-ins, one writes and the
+    /// other finds its identity. `Ok(None)`: a login was claimed meanwhile.
+    async fn create_identity(&self, pool: &PoolDoc, logins: &[VerifiedLogin]) -> IdentityResult<Option<String>> {
         let id = self.new_identity_id();
         let now = self.now_ms();
         let mut doc = IdentityDoc { logins: Vec::new(), created_ms: now, modified_ms: now, disabled: false };
+        let mut writes = DocWrites::default();
         for login in logins {
             let linked = LinkedLogin { provider: login.provider.clone(), subject: login.subject.clone() };
-            if doc.logins.iter().any(|l| l.provider == linked.provider) {
-                return Err(IdentityError::Conflict(format!("Only one login from {} may be linked.", linked.provider)));
+            if !may_add(&doc.logins, &linked, pool) {
+                return Err(one_login_per_provider(&linked.provider));
             }
-            if !self.insert_doc(pool.id(), "login", &linked.key(), &id).await? {
-                if let Some(existing) = self.identity_of_login(pool.id(), &linked.provider, &linked.subject).await? {
-                    return Ok(existing);
-                }
-                self.put_doc(pool.id(), "login", &linked.key(), &id).await?;
-            }
+            writes.inserts.push(record(pool.id(), "login", &linked.key(), &id, now)?);
             doc.logins.push(linked);
         }
-        self.store.apply_pool_docs(&self.identity_records(pool.id(), &id, &doc)?, &[]).await?;
-        Ok(id)
+        writes.inserts.push(record(NAMESPACE, "identity", &id, &pool.id(), now)?);
+        writes.inserts.push(record(pool.id(), "identity", &id, &doc, now)?);
+        match self.store.write_pool_docs(&writes).await {
+            Ok(()) => Ok(Some(id)),
+            Err(StoreError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// Links `logins` to the identity (each provider once, at most 20 logins); logins
-    /// already linked elsewhere are the caller's to merge or refuse.
+    /// Links `logins` to the identity (a user-pool or social provider once, developer
+    /// identifiers any number of times; at most 20 logins), each claimed with the identity's
+    /// new document in one transaction. A login another identity holds is refused.
     async fn link_logins(&self, identity: &mut Loaded, logins: &[VerifiedLogin]) -> IdentityResult<()> {
-        let mut changed = false;
         for login in logins {
-            if identity.doc.logins.iter().any(|l| l.provider == login.provider && l.subject == login.subject) {
+            let linked = LinkedLogin { provider: login.provider.clone(), subject: login.subject.clone() };
+            if identity.doc.logins.contains(&linked) {
                 continue;
             }
-            if identity.doc.logins.iter().any(|l| l.provider == login.provider) {
-                return Err(IdentityError::Conflict(format!(
-                    "A login from {} is already linked to this identity.",
-                    login.provider
-                )));
+            if !may_add(&identity.doc.logins, &linked, &identity.pool) {
+                return Err(one_login_per_provider(&linked.provider));
             }
             if identity.doc.logins.len() >= MAX_LOGINS {
                 return Err(IdentityError::LimitExceeded("An identity can have at most 20 linked logins.".into()));
             }
-            let linked = LinkedLogin { provider: login.provider.clone(), subject: login.subject.clone() };
-            if !self.insert_doc(identity.pool.id(), "login", &linked.key(), &identity.id).await? {
-                match self.identity_of_login(identity.pool.id(), &linked.provider, &linked.subject).await? {
-                    Some(other) if other != identity.id => return Err(logins_dont_match()),
-                    _ => self.put_doc(identity.pool.id(), "login", &linked.key(), &identity.id).await?,
-                }
+            let mut doc = identity.doc.clone();
+            doc.logins.push(linked.clone());
+            doc.modified_ms = self.now_ms();
+            doc.disabled = false;
+            let pool_id = identity.pool.id();
+            let writes = DocWrites {
+                inserts: vec![record(pool_id, "login", &linked.key(), &identity.id, self.now_ms())?],
+                puts: vec![record(pool_id, "identity", &identity.id, &doc, self.now_ms())?],
+                deletes: Vec::new(),
+            };
+            match self.store.write_pool_docs(&writes).await {
+                Ok(()) => identity.doc = doc,
+                Err(StoreError::Conflict(_)) => return Err(logins_dont_match()),
+                Err(e) => return Err(e.into()),
             }
-            identity.doc.logins.push(linked);
-            changed = true;
-        }
-        if changed {
-            identity.doc.modified_ms = self.now_ms();
-            identity.doc.disabled = false;
-            self.put_doc(identity.pool.id(), "identity", &identity.id, &identity.doc).await?;
         }
         Ok(())
     }
 
     /// Moves every login of `from` to `into` and deletes `from`, in one transaction.
     async fn merge_into(&self, pool_id: &str, into: &mut Loaded, from: &Loaded) -> IdentityResult<()> {
+        let mut merged = into.doc.clone();
         for login in &from.doc.logins {
-            if into.doc.logins.iter().any(|l| l.provider == login.provider && l.subject != login.subject) {
+            if merged.logins.contains(login) {
+                continue;
+            }
+            if !may_add(&merged.logins, login, &into.pool) {
                 return Err(IdentityError::Conflict(format!(
                     "Both identities have a login from {}; they cannot be merged.",
                     login.provider
                 )));
             }
+            merged.logins.push(login.clone());
         }
-        let mut puts = Vec::new();
-        let now = self.now_ms();
-        for login in &from.doc.logins {
-            puts.push(record(pool_id, "login", &login.key(), &into.id, now)?);
-            if !into.doc.logins.contains(login) {
-                into.doc.logins.push(login.clone());
-            }
-        }
-        if into.doc.logins.len() > MAX_LOGINS {
+        if merged.logins.len() > MAX_LOGINS {
             return Err(IdentityError::LimitExceeded("An identity can have at most 20 linked logins.".into()));
         }
-        into.doc.modified_ms = now;
-        puts.push(record(pool_id, "identity", &into.id, &into.doc, now)?);
-        let deletes = [(NAMESPACE, "identity", from.id.as_str()), (pool_id, "identity", from.id.as_str())];
-        self.store.apply_pool_docs(&puts, &deletes).await?;
+        let now = self.now_ms();
+        merged.modified_ms = now;
+        let mut writes = DocWrites::default();
+        for login in &from.doc.logins {
+            writes.puts.push(record(pool_id, "login", &login.key(), &into.id, now)?);
+        }
+        writes.puts.push(record(pool_id, "identity", &into.id, &merged, now)?);
+        writes.deletes = vec![(NAMESPACE, "identity", from.id.as_str()), (pool_id, "identity", from.id.as_str())];
+        self.store.write_pool_docs(&writes).await?;
+        into.doc = merged;
         Ok(())
     }
 
@@ -202,17 +216,32 @@ impl Identity {
             if !pool.allows_guests() {
                 return Err(guests_refused());
             }
-            return self.create_identity(pool, &[]).await;
+            return self
+                .create_identity(pool, &[])
+                .await?
+                .ok_or_else(|| IdentityError::Internal("id collision".into()));
         }
         let mut found: Vec<String> = Vec::new();
-        for login in logins {
-            if let Some(id) = self.identity_of_login(pool.id(), &login.provider, &login.subject).await?
-                && !found.contains(&id)
-            {
-                found.push(id);
+        // A first sign-in that loses the race to create the identity reads the winner's.
+        for _ in 0..3 {
+            found.clear();
+            for login in logins {
+                if let Some(id) = self.identity_of_login(pool.id(), &login.provider, &login.subject).await?
+                    && !found.contains(&id)
+                {
+                    found.push(id);
+                }
+            }
+            if !found.is_empty() {
+                break;
+            }
+            if let Some(id) = self.create_identity(pool, logins).await? {
+                return Ok(id);
             }
         }
-        let Some(first) = found.first() else { return self.create_identity(pool, logins).await };
+        let Some(first) = found.first() else {
+            return Err(IdentityError::ConcurrentModification("The identity is being created; try again.".into()));
+        };
         let mut survivor = self.load_identity(first).await?;
         for other in &found[1..] {
             let other = self.load_identity(other).await?;
@@ -253,6 +282,7 @@ impl Identity {
         let pool = self.load_pool(req.identity_pool_id.as_deref().unwrap_or_default()).await?;
         let logins = req.logins.unwrap_or_default();
         if let Some(token) = logins.get(COGNITO_IDENTITY) {
+            only_login(&logins)?;
             let claims = self.verify_pool_token(&pool, token).await?;
             let sub = claims.get("sub").and_then(serde_json::Value::as_str).unwrap_or_default();
             return Ok(GetIdResponse { identity_id: Some(self.load_identity(sub).await?.id) });
@@ -307,7 +337,7 @@ impl Identity {
             let keys: Vec<String> = identity.doc.logins.iter().map(LinkedLogin::key).collect();
             let mut deletes = vec![(NAMESPACE, "identity", id.as_str()), (pool_id, "identity", id.as_str())];
             deletes.extend(keys.iter().map(|k| (pool_id, "login", k.as_str())));
-            self.store.apply_pool_docs(&[], &deletes).await?;
+            self.store.write_pool_docs(&DocWrites { deletes, ..Default::default() }).await?;
         }
         Ok(DeleteIdentitiesResponse { unprocessed_identity_ids: Some(Vec::new()) })
     }
@@ -366,6 +396,12 @@ impl Identity {
             if let Some(other) = self.identity_of_login(pool.id(), &login.provider, &login.subject).await?
                 && other != identity.id
             {
+                if dev == Some(login.provider.as_str()) {
+                    return Err(IdentityError::DeveloperUserAlreadyRegistered(
+                        "The provided developer user identifier is already registered with Cognito under a different identity ID."
+                            .into(),
+                    ));
+                }
                 let other = self.load_identity(&other).await?;
                 self.merge_into(pool.id(), &mut identity, &other).await?;
             }
@@ -481,10 +517,9 @@ impl Identity {
         let pool_id = identity.pool.id().to_owned();
         identity.doc.modified_ms = self.now_ms();
         identity.doc.disabled = identity.doc.logins.is_empty();
-        let puts = [record(&pool_id, "identity", &identity.id, &identity.doc, self.now_ms())?];
-        let deletes: Vec<(&str, &str, &str)> =
-            removed.iter().map(|k| (pool_id.as_str(), "login", k.as_str())).collect();
-        self.store.apply_pool_docs(&puts, &deletes).await?;
+        let puts = vec![record(&pool_id, "identity", &identity.id, &identity.doc, self.now_ms())?];
+        let deletes = removed.iter().map(|k| (pool_id.as_str(), "login", k.as_str())).collect();
+        self.store.write_pool_docs(&DocWrites { puts, deletes, ..Default::default() }).await?;
         Ok(())
     }
 }

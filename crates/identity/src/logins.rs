@@ -30,10 +30,6 @@ fn not_authorized(message: impl Into<String>) -> IdentityError {
     IdentityError::NotAuthorized(message.into())
 }
 
-fn split_ids(ids: &str) -> Vec<String> {
-    ids.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
-}
-
 const NOT_SUPPORTED_PROVIDER: &str = "Token is not from a supported provider of this identity pool.";
 
 /// The claims of a JWT before its signature is checked, to word errors only.
@@ -52,15 +48,24 @@ impl Identity {
         // The issuer URL of an IAM provider, when the login is one's.
         let discovered: String;
         let (issuer, client_ids) = match (key, social) {
-            ("accounts.google.com", Some(ids)) => (TokenIssuer::Social(SocialIssuer::Google), split_ids(ids)),
-            ("appleid.apple.com", Some(ids)) => (TokenIssuer::Social(SocialIssuer::Apple), split_ids(ids)),
+            ("accounts.google.com", Some(id)) => (TokenIssuer::Social(SocialIssuer::Google), vec![id.clone()]),
+            ("appleid.apple.com", Some(id)) => (TokenIssuer::Social(SocialIssuer::Apple), vec![id.clone()]),
             (_, Some(_)) => {
                 return Err(not_authorized(format!(
                     "Logins from {key} are not verified by Cognate yet: use a Cognate user pool, an OpenID Connect \
                      provider, Google, Sign in with Apple or a developer provider."
                 )));
             }
-            (_, None) if pool.pool.open_id_connect_provider_ar_ns.iter().flatten().any(|a| *a == oidc_arn) => {
+            (_, None) if pool.pool.saml_provider_ar_ns.iter().flatten().any(|a| a == key) => {
+                return Err(not_authorized(format!(
+                    "Logins from {key} are not verified by Cognate yet: SAML logins in identity pools are not supported."
+                )));
+            }
+            // The key is the issuer's host and path exactly, as the provider's ARN ends.
+            (_, None)
+                if oidc_arn.ends_with(&format!("oidc-provider/{key}"))
+                    && pool.pool.open_id_connect_provider_ar_ns.iter().flatten().any(|a| *a == oidc_arn) =>
+            {
                 let provider = self.oidc_provider(&oidc_arn).await?.ok_or_else(|| {
                     IdentityError::InvalidPoolConfiguration(format!(
                         "Invalid identity pool configuration. The OpenID Connect provider {oidc_arn} does not exist."
@@ -71,11 +76,17 @@ impl Identity {
             }
             _ => return Err(not_authorized(NOT_SUPPORTED_PROVIDER)),
         };
-        let claims = self
-            .federation
-            .verify_external_id_token(issuer, &client_ids, token)
-            .await
-            .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
+        let claims = self.federation.verify_external_id_token(issuer, &client_ids, token).await.map_err(|e| {
+            if e.contains("expired") {
+                let exp =
+                    unverified_claims(token).and_then(|c| c.get("exp").and_then(Value::as_i64)).unwrap_or_default();
+                not_authorized(format!("Invalid login token. Token expired: {} >= {exp}", self.now_s()))
+            } else if e.contains("not meant for this client") || e.contains("authorized party") {
+                not_authorized("Invalid login token. Incorrect token audience.")
+            } else {
+                not_authorized(format!("Invalid login token. {e}"))
+            }
+        })?;
         let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned();
         let aud = match claims.get("aud") {
             Some(Value::String(a)) => a.clone(),

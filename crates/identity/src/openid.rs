@@ -193,6 +193,7 @@ impl Identity {
         logins: &BTreeMap<String, String>,
     ) -> IdentityResult<Subject> {
         if let Some(token) = logins.get(COGNITO_IDENTITY) {
+            crate::identities::only_login(logins)?;
             let claims = self
                 .verify_identity_token(token)
                 .await

@@ -164,7 +164,7 @@ impl Identity {
             after = Some(last.clone());
             let deletes: Vec<(&str, &str, &str)> =
                 page.iter().map(|(identity, _)| (NAMESPACE, "identity", identity.as_str())).collect();
-            self.store.apply_pool_docs(&[], &deletes).await?;
+            self.store.write_pool_docs(&cognate_store::DocWrites { deletes, ..Default::default() }).await?;
         }
         self.store.delete_all_pool_docs(&id).await?;
         Ok(DeleteIdentityPoolResponse {})

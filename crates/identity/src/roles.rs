@@ -94,9 +94,10 @@ pub(crate) fn resolve(pool: &PoolDoc, subject: &Subject, custom_role: Option<&st
         Some(role) => Ok(role),
         None => match mapping.ambiguous_role_resolution.as_deref() {
             Some("AuthenticatedRole") => authenticated(),
-            _ => Err(IdentityError::NotAuthorized(
-                "Ambiguous role mapping: no rule matched and AmbiguousRoleResolution is Deny.".into(),
-            )),
+            _ => Err(IdentityError::NotAuthorized(format!(
+                "The ambiguous role mapping rules for: {} denied this request.",
+                login.provider
+            ))),
         },
     }
 }

@@ -919,13 +919,18 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn apply_pool_docs(&self, puts: &[PoolDocRecord], deletes: &[(&str, &str, &str)]) -> StoreResult<()> {
+            async fn write_pool_docs(&self, w: &DocWrites<'_>) -> StoreResult<()> {
                 let mut tx = self.writer().begin().await.map_err(backend)?;
-                for (pool_id, kind, name) in deletes {
+                for (pool_id, kind, name) in &w.deletes {
                     sqlx::query("DELETE FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
                         .bind(*pool_id).bind(*kind).bind(*name).execute(&mut *tx).await.map_err(backend)?;
                 }
-                for d in puts {
+                for d in &w.inserts {
+                    sqlx::query("INSERT INTO pool_documents (pool_id, kind, name, doc, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(&d.pool_id).bind(&d.kind).bind(&d.name).bind(&d.doc).bind(d.created_ms).bind(d.updated_ms)
+                        .execute(&mut *tx).await.map_err(map_err!("pool_doc"))?;
+                }
+                for d in &w.puts {
                     sqlx::query("INSERT INTO pool_documents (pool_id, kind, name, doc, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6) \
                                  ON CONFLICT (pool_id, kind, name) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms")
                         .bind(&d.pool_id).bind(&d.kind).bind(&d.name).bind(&d.doc).bind(d.created_ms).bind(d.updated_ms)

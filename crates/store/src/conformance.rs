@@ -679,8 +679,25 @@ async fn pool_documents_apply_and_delete_all(s: &dyn Store, p: String) -> Result
     let id = format!("{p}_pa");
     s.insert_pool_doc(&pool_doc(&id, "login", "x", "old", 1)).await.map_err(err)?;
     s.insert_pool_doc(&pool_doc(&id, "identity", "i1", "{}", 1)).await.map_err(err)?;
-    let puts = [pool_doc(&id, "login", "x", "new", 2), pool_doc(&id, "login", "y", "new", 2)];
-    s.apply_pool_docs(&puts, &[(&id, "identity", "i1")]).await.map_err(err)?;
+    // An insert that finds its document taken writes nothing at all.
+    let taken = DocWrites {
+        inserts: vec![pool_doc(&id, "login", "z", "new", 2), pool_doc(&id, "login", "x", "new", 2)],
+        puts: vec![pool_doc(&id, "login", "y", "new", 2)],
+        deletes: vec![(&id, "identity", "i1")],
+    };
+    match s.write_pool_docs(&taken).await {
+        Err(StoreError::Conflict(what)) if what == "pool_doc" => {}
+        other => return Err(format!("insert over an existing document: {other:?}")),
+    }
+    ensure!(s.get_pool_doc(&id, "login", "z").await.map_err(err)?.is_none());
+    ensure!(s.get_pool_doc(&id, "login", "y").await.map_err(err)?.is_none());
+    ensure!(s.get_pool_doc(&id, "identity", "i1").await.map_err(err)?.is_some());
+    let writes = DocWrites {
+        inserts: vec![pool_doc(&id, "login", "y", "new", 2)],
+        puts: vec![pool_doc(&id, "login", "x", "new", 2)],
+        deletes: vec![(&id, "identity", "i1")],
+    };
+    s.write_pool_docs(&writes).await.map_err(err)?;
     let x = s.get_pool_doc(&id, "login", "x").await.map_err(err)?.ok_or("x missing")?;
     ensure!(x.doc == "new" && x.created_ms == 1 && x.updated_ms == 2);
     ensure!(s.get_pool_doc(&id, "login", "y").await.map_err(err)?.is_some());

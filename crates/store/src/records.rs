@@ -169,6 +169,17 @@ pub struct BrandingRecord {
     pub updated_ms: i64,
 }
 
+/// Document changes made together in one transaction (`OAuthConfigStore::write_pool_docs`).
+#[derive(Debug, Clone, Default)]
+pub struct DocWrites<'a> {
+    /// New documents: the whole write fails if one of them exists.
+    pub inserts: Vec<PoolDocRecord>,
+    /// Documents inserted or replaced.
+    pub puts: Vec<PoolDocRecord>,
+    /// (pool, kind, name) of documents to delete.
+    pub deletes: Vec<(&'a str, &'a str, &'a str)>,
+}
+
 /// A JSON document a pool keeps under `(kind, name)`, read and written whole (the classic
 /// UI customization per client or `ALL`, session configurations).
 #[derive(Debug, Clone, PartialEq)]
