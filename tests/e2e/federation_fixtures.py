@@ -479,7 +479,8 @@ class FacebookStandIn(_StandIn):
     /oauth/access_token (GET query or POST form, client_id + client_secret) returns
     {access_token, token_type, expires_in}; /me?fields=a,b&access_token=T (or a bearer header)
     returns `id` plus the requested fields the account has, like the Graph API (no `fields`:
-    id and name only). Account fields: id, name, email."""
+    id and name only); /app?access_token=T names the app the token was issued to. Account
+    fields: id, name, email."""
 
     def endpoints(self):
         return {
@@ -507,6 +508,13 @@ class FacebookStandIn(_StandIn):
             with self.lock:
                 self.tokens[access] = grant
             return 200, {}, {"access_token": access, "token_type": "bearer", "expires_in": 5183944}
+        if path == "/app" and method == "GET":
+            # The app an access token was issued to, as the Graph API's /app answers.
+            grant = self._bearer(query, headers)
+            if grant is None:
+                return 400, {}, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
+                                           "code": 190}}
+            return 200, {}, {"id": grant["client_id"], "name": f"app {grant['client_id']}"}
         if path == "/me" and method == "GET":
             grant = self._bearer(query, headers)
             if grant is None:

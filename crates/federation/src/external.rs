@@ -103,3 +103,89 @@ impl Federation {
         Err(last)
     }
 }
+
+/// AWS's service-provider names, which an IdP set up for AWS puts in its responses: the
+/// audience and the recipient (and destination) of IdP-initiated SAML for IAM.
+pub const AWS_SAML_AUDIENCE: &str = "urn:amazon:webservices";
+pub const AWS_SAML_RECIPIENT: &str = "https://signin.aws.amazon.com/saml";
+
+impl Federation {
+    /// Whether `xml` is IdP metadata Cognate can verify responses with.
+    pub fn check_saml_metadata(&self, xml: &str) -> Result<(), String> {
+        self.saml.parse_idp_metadata(xml).map(|_| ())
+    }
+
+    /// An IdP-initiated SAMLResponse (base64) for AWS's service provider, as an identity
+    /// pool's `Logins` carries it for an IAM SAML provider: verified as a sign-in's response
+    /// is (signature by the metadata's certificates, audience, recipient, destination,
+    /// validity window) and its assertion spent, so it is accepted once.
+    pub async fn verify_aws_saml_response(
+        &self,
+        provider_arn: &str,
+        metadata: &str,
+        response_b64: &str,
+    ) -> Result<crate::SamlAssertion, String> {
+        let idp = self.saml.parse_idp_metadata(metadata)?;
+        let expect = crate::SamlExpect {
+            idp: &idp,
+            sp_entity_id: AWS_SAML_AUDIENCE,
+            acs_url: AWS_SAML_RECIPIENT,
+            in_response_to: None,
+            now_ms: self.now_ms(),
+            skew_seconds: crate::saml::SKEW_S,
+            decryption_key_pem: None,
+        };
+        let assertion = self.saml.verify_response(response_b64, &expect)?;
+        let id = format!("{provider_arn}\n{}", assertion.id);
+        let expires_ms = assertion.not_on_or_after_ms.max(self.now_ms()) + crate::saml::SKEW_S * 1000;
+        match self.put_record(crate::saml::ASSERTION_TAG, &id, provider_arn, expires_ms, &()).await {
+            Ok(true) => Ok(assertion),
+            Ok(false) => Err("the assertion was already used".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl Federation {
+    /// The Graph API's base: the operator's Facebook userinfo endpoint up to `/me`, or
+    /// Facebook's own.
+    fn graph_base(&self) -> String {
+        let overridden = self.social.0.get("Facebook").and_then(|o| o.userinfo_endpoint.clone());
+        match overridden {
+            Some(url) => url.split("/me").next().unwrap_or_default().trim_end_matches('/').to_owned(),
+            None => "https://graph.facebook.com/v17.0".to_owned(),
+        }
+    }
+
+    async fn graph(&self, url: String) -> Result<Map<String, Value>, String> {
+        let response = self
+            .upstream
+            .send(crate::UpstreamRequest::get(url))
+            .await
+            .map_err(|e| format!("Facebook could not be reached ({e})"))?;
+        if response.status != 200 {
+            return Err("Facebook refused the access token".into());
+        }
+        serde_json::from_slice(&response.body).map_err(|_| "Facebook answered something else than JSON".to_owned())
+    }
+
+    /// A Facebook access token, as an identity pool's `Logins` carries it for
+    /// `graph.facebook.com`: it must belong to the app `app_id` (Graph `/app`, so a token
+    /// given to another app cannot be replayed here), and `/me` names the user (`id`).
+    pub async fn verify_facebook_token(&self, app_id: &str, token: &str) -> Result<Map<String, Value>, String> {
+        if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the access token is malformed".into());
+        }
+        let base = self.graph_base();
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let app = self.graph(format!("{base}/app?access_token={}", enc(token))).await?;
+        if app.get("id").and_then(Value::as_str) != Some(app_id) {
+            return Err("the access token was issued to another Facebook app".into());
+        }
+        let me = self.graph(format!("{base}/me?fields=id,name,email&access_token={}", enc(token))).await?;
+        match me.get("id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => Ok(me),
+            _ => Err("Facebook did not name the user".into()),
+        }
+    }
+}

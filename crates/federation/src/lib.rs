@@ -22,7 +22,7 @@ pub mod saml;
 mod upstream;
 
 pub use details::{Endpoints, SocialEndpoints};
-pub use external::{SocialIssuer, TokenIssuer};
+pub use external::{AWS_SAML_AUDIENCE, AWS_SAML_RECIPIENT, SocialIssuer, TokenIssuer};
 pub use oidc::{Begin, Completed, FederationError, ProviderButton};
 pub use saml::{LogoutRequest, NoSaml, SamlAssertion, SamlExpect, SamlIdp, SamlSession, SamlSp, SpDescription};
 pub use upstream::{NoUpstream, Upstream, UpstreamError, UpstreamRequest, UpstreamResponse};

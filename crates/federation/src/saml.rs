@@ -25,11 +25,11 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Cognito's limit on a posted SAMLResponse.
 pub const MAX_RESPONSE_CHARS: usize = 100_000;
-const SKEW_S: i64 = 60;
+pub(crate) const SKEW_S: i64 = 60;
 const SP_KIND: &str = "saml-sp";
 const LOGOUT_TAG: &[u8] = b"saml-logout";
 const PARKED_TAG: &[u8] = b"saml-parked";
-const ASSERTION_TAG: &[u8] = b"saml-assertion";
+pub(crate) const ASSERTION_TAG: &[u8] = b"saml-assertion";
 const SP_KEY_PURPOSE: &str = "cognate saml sp key";
 const METADATA_MAX: usize = 262_144;
 const SAML_KEYS: &[&str] =

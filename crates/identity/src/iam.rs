@@ -55,6 +55,19 @@ pub(crate) struct OidcProviderDoc {
     pub created_ms: i64,
 }
 
+/// A SAML identity provider IAM trusts (`CreateSAMLProvider`): identity pools name it in
+/// SamlProviderARNs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SamlProviderDoc {
+    pub arn: String,
+    pub metadata: String,
+    pub created_ms: i64,
+}
+
+fn no_saml_provider(arn: &str) -> IdentityError {
+    IdentityError::NoSuchEntity(format!("Manifest not found for arn {arn}"))
+}
+
 fn no_role(name: &str) -> IdentityError {
     IdentityError::NoSuchEntity(format!("The role with name {name} cannot be found."))
 }
@@ -177,6 +190,19 @@ impl Identity {
 
     pub(crate) async fn oidc_provider(&self, arn: &str) -> IdentityResult<Option<OidcProviderDoc>> {
         self.get_doc(IAM, "oidc-provider", arn).await
+    }
+
+    pub(crate) async fn saml_provider(&self, arn: &str) -> IdentityResult<Option<SamlProviderDoc>> {
+        self.get_doc(IAM, "saml-provider", arn).await
+    }
+
+    fn check_saml_metadata(&self, xml: &str) -> IdentityResult<()> {
+        if xml.len() < 1000 || xml.len() > 10_000_000 {
+            return Err(IdentityError::InvalidInput("SAMLMetadataDocument must be 1,000 to 10,000,000 characters.".into()));
+        }
+        self.federation
+            .check_saml_metadata(xml)
+            .map_err(|e| IdentityError::InvalidInput(format!("Could not parse metadata: {e}")))
     }
 
     async fn role(&self, name: &str) -> IdentityResult<RoleDoc> {
@@ -457,6 +483,53 @@ impl Identity {
                     return Err(IdentityError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}")));
                 }
                 return Ok(None);
+            }
+            "CreateSAMLProvider" => {
+                let name = params.required("Name")?;
+                let ok = (1..=128).contains(&name.len())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+                if !ok {
+                    return Err(IdentityError::InvalidParameter(format!("The specified value for name is invalid: {name}")));
+                }
+                let metadata = params.required("SAMLMetadataDocument")?;
+                self.check_saml_metadata(metadata)?;
+                let provider = SamlProviderDoc {
+                    arn: format!("arn:aws:iam::{}:saml-provider/{name}", self.settings.account_id),
+                    metadata: metadata.to_owned(),
+                    created_ms: self.now_ms(),
+                };
+                if !self.insert_doc(IAM, "saml-provider", &provider.arn, &provider).await? {
+                    return Err(IdentityError::EntityAlreadyExists(format!("SAMLProvider {name} already exists.")));
+                }
+                result.field("SAMLProviderArn", &provider.arn)
+            }
+            "UpdateSAMLProvider" => {
+                let arn = params.required("SAMLProviderArn")?;
+                let mut provider = self.saml_provider(arn).await?.ok_or_else(|| no_saml_provider(arn))?;
+                let metadata = params.required("SAMLMetadataDocument")?;
+                self.check_saml_metadata(metadata)?;
+                provider.metadata = metadata.to_owned();
+                self.put_doc(IAM, "saml-provider", arn, &provider).await?;
+                result.field("SAMLProviderArn", arn)
+            }
+            "GetSAMLProvider" => {
+                let arn = params.required("SAMLProviderArn")?;
+                let provider = self.saml_provider(arn).await?.ok_or_else(|| no_saml_provider(arn))?;
+                result.field("SAMLMetadataDocument", &provider.metadata).field("CreateDate", iso(provider.created_ms))
+            }
+            "DeleteSAMLProvider" => {
+                let arn = params.required("SAMLProviderArn")?;
+                if !self.store.delete_pool_doc(IAM, "saml-provider", arn).await? {
+                    return Err(no_saml_provider(arn));
+                }
+                return Ok(None);
+            }
+            "ListSAMLProviders" => {
+                let providers = self.list_docs::<SamlProviderDoc>(IAM, "saml-provider", None, 10_000).await?;
+                result.child(Node::members(
+                    "SAMLProviderList",
+                    providers.iter().map(|(_, p)| Node::new("member").field("Arn", &p.arn).field("CreateDate", iso(p.created_ms))),
+                ))
             }
             "ListOpenIDConnectProviders" => {
                 let providers = self.list_docs::<OidcProviderDoc>(IAM, "oidc-provider", None, 10_000).await?;

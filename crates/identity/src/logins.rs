@@ -38,6 +38,38 @@ fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
 }
 
 impl Identity {
+    /// A login from a SAML provider registered in IAM (named in SamlProviderARNs, keyed by
+    /// its ARN): an IdP-initiated SAMLResponse (base64) for AWS's service provider
+    /// (audience `urn:amazon:webservices`, recipient `https://signin.aws.amazon.com/saml`),
+    /// accepted once. The subject is the NameID; role rules read the attributes (several
+    /// values joined by commas) and `sub`.
+    async fn verify_saml_login(&self, arn: &str, response: &str) -> IdentityResult<VerifiedLogin> {
+        let provider = self.saml_provider(arn).await?.ok_or_else(|| {
+            IdentityError::InvalidPoolConfiguration(format!(
+                "Invalid identity pool configuration. The SAML provider {arn} does not exist."
+            ))
+        })?;
+        let assertion = self
+            .federation
+            .verify_aws_saml_response(arn, &provider.metadata, response)
+            .await
+            .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
+        let mut claims: Map<String, Value> = assertion
+            .attributes
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(name, values)| (name.clone(), Value::String(values.join(","))))
+            .collect();
+        claims.insert("sub".into(), Value::String(assertion.name_id.clone()));
+        Ok(VerifiedLogin {
+            amr: vec![arn.to_owned(), format!("{arn}:{}", assertion.name_id)],
+            mapping_key: arn.to_owned(),
+            provider: arn.to_owned(),
+            subject: assertion.name_id,
+            claims,
+        })
+    }
+
     /// A login from an OpenID Connect provider registered in IAM (named in
     /// OpenIdConnectProviderARNs, keyed by its issuer's host and path), or from Google or
     /// Sign in with Apple (SupportedLoginProviders, whose value is the app's client id, or
@@ -50,16 +82,29 @@ impl Identity {
         let (issuer, client_ids) = match (key, social) {
             ("accounts.google.com", Some(id)) => (TokenIssuer::Social(SocialIssuer::Google), vec![id.clone()]),
             ("appleid.apple.com", Some(id)) => (TokenIssuer::Social(SocialIssuer::Apple), vec![id.clone()]),
+            ("graph.facebook.com", Some(app_id)) => {
+                let claims = self
+                    .federation
+                    .verify_facebook_token(app_id, token)
+                    .await
+                    .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
+                let id = claims.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+                return Ok(VerifiedLogin {
+                    amr: vec![key.to_owned(), format!("{key}:{app_id}:{id}")],
+                    mapping_key: key.to_owned(),
+                    provider: key.to_owned(),
+                    subject: id,
+                    claims,
+                });
+            }
             (_, Some(_)) => {
                 return Err(not_authorized(format!(
                     "Logins from {key} are not verified by Cognate yet: use a Cognate user pool, an OpenID Connect \
-                     provider, Google, Sign in with Apple or a developer provider."
+                     or SAML provider, Google, Facebook, Sign in with Apple or a developer provider."
                 )));
             }
             (_, None) if pool.pool.saml_provider_ar_ns.iter().flatten().any(|a| a == key) => {
-                return Err(not_authorized(format!(
-                    "Logins from {key} are not verified by Cognate yet: SAML logins in identity pools are not supported."
-                )));
+                return self.verify_saml_login(key, token).await;
             }
             // The key is the issuer's host and path exactly, as the provider's ARN ends.
             (_, None)
