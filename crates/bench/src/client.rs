@@ -52,12 +52,8 @@ impl SignedClient {
         Ok(SignedClient { http, url: parsed.to_string(), host, access_key_id, secret, region: region.to_owned() })
     }
 
-    /// A `POST /` for the user-pool `operation`, signed now (as an SDK signs every call).
-    pub fn request(&self, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
-        self.request_to(USER_POOLS, operation, body)
-    }
-
-    /// A `POST /` for `operation` of `api`, signed now for its service.
+    /// A `POST /` for `operation` of `api`, signed now for its service (as an SDK signs every
+    /// call).
     pub fn request_to(&self, api: Api, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
         let target = format!("{}{operation}", api.target_prefix);
         self.signed(
@@ -105,12 +101,7 @@ impl SignedClient {
         Ok(req.body(body).build()?)
     }
 
-    /// An unsigned `POST /` for a public user-pool `operation`, as a browser or mobile SDK sends it.
-    pub fn public_request(&self, operation: &str, body: &serde_json::Value) -> anyhow::Result<reqwest::Request> {
-        self.public_request_to(USER_POOLS, operation, body)
-    }
-
-    /// An unsigned `POST /` for a public `operation` of `api`.
+    /// An unsigned `POST /` for a public `operation` of `api`, as a browser or mobile SDK sends it.
     pub fn public_request_to(
         &self,
         api: Api,
