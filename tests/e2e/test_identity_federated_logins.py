@@ -741,8 +741,8 @@ def delete_pool_quietly_up(up):
 # ---------------------------------------------------------------------------
 
 
+# Facebook and SAML logins are verified: test_identity_saml_facebook_logins.py.
 @pytest.mark.parametrize("provider,app", [
-    ("graph.facebook.com", "1234567890"),
     ("www.amazon.com", "amzn1.application.0123456789abcdef"),
     ("api.twitter.com", "consumerkey;consumersecret"),
     ("www.digits.com", "consumerkey;consumersecret"),
@@ -753,13 +753,3 @@ def test_social_logins_not_verified_yet(url, made, provider, app):
     create_roles(url, pool_id)
     message = refused(url, pool_id, {provider: "some-provider-token"}, message=None)
     assert message.startswith(f"Logins from {provider} are not verified by Cognate yet"), message
-
-
-def test_saml_logins_not_verified_yet(url, made):
-    saml_arn = f"arn:aws:iam::{ACCOUNT}:saml-provider/{uniq('saml')}"
-    pool_id = make_identity_pool(url, SamlProviderARNs=[saml_arn])["IdentityPoolId"]
-    made["pools"].append(pool_id)
-    create_roles(url, pool_id)
-    assertion = base64.b64encode(b"<samlp:Response/>").decode()
-    message = refused(url, pool_id, {saml_arn: assertion}, message=None)
-    assert message.startswith(f"Logins from {saml_arn} are not verified by Cognate yet"), message

@@ -106,6 +106,16 @@ fn error_response(e: QueryError, namespace: &str, request_id: &str) -> Response 
     resp
 }
 
+/// A query request larger than the body limit, refused in the query protocol's words.
+pub(crate) fn too_large(limit: usize) -> Response {
+    let e = QueryError::new(
+        "RequestEntityTooLarge",
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Request body is larger than {limit} bytes."),
+    );
+    error_response(e, IAM_NS, &cognate_crypto::random::uuid_v4())
+}
+
 /// Serves one STS or IAM request.
 pub(crate) async fn serve(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
     let params = Params::new(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())));

@@ -208,10 +208,11 @@ async fn json_api(
 ) -> Response {
     let limit = body_limit(&headers);
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| limit);
-    if query::is_query(&headers)
-        && let Ok(body) = &body
-    {
-        return query::serve(&state, &uri, &headers, body).await;
+    if query::is_query(&headers) {
+        return match &body {
+            Ok(body) => query::serve(&state, &uri, &headers, body).await,
+            Err(limit) => query::too_large(*limit),
+        };
     }
     match serve(&state, &uri, &headers, body).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/x-amz-json-1.1")], bytes).into_response(),

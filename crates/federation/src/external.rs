@@ -121,7 +121,6 @@ impl Federation {
     /// validity window) and its assertion spent, so it is accepted once.
     pub async fn verify_aws_saml_response(
         &self,
-        provider_arn: &str,
         metadata: &str,
         response_b64: &str,
     ) -> Result<crate::SamlAssertion, String> {
@@ -136,9 +135,11 @@ impl Federation {
             decryption_key_pem: None,
         };
         let assertion = self.saml.verify_response(response_b64, &expect)?;
-        let id = format!("{provider_arn}\n{}", assertion.id);
+        // Spent per IdP, not per provider: two IAM providers of one IdP must not each accept
+        // the same response, which is addressed to AWS's service provider, not to either.
+        let id = format!("{AWS_SAML_AUDIENCE}\n{}\n{}", idp.entity_id, assertion.id);
         let expires_ms = assertion.not_on_or_after_ms.max(self.now_ms()) + crate::saml::SKEW_S * 1000;
-        match self.put_record(crate::saml::ASSERTION_TAG, &id, provider_arn, expires_ms, &()).await {
+        match self.put_record(crate::saml::ASSERTION_TAG, &id, AWS_SAML_AUDIENCE, expires_ms, &()).await {
             Ok(true) => Ok(assertion),
             Ok(false) => Err("the assertion was already used".into()),
             Err(e) => Err(e.to_string()),

@@ -6,6 +6,7 @@
 
 use crate::credentials::Session;
 use crate::error::internal;
+use crate::iam::RoleDoc;
 use crate::{Identity, IdentityResult};
 use cognate_policy::{Decision, Policy, PolicySet, Request, evaluate};
 use std::collections::{BTreeMap, HashMap};
@@ -15,16 +16,22 @@ use std::sync::{Arc, Mutex};
 /// may have changed them; this node's own IAM writes clear the cache at once).
 const POLICY_TTL_MS: i64 = 1000;
 
-/// A role's identity policies, parsed, with a label for each (`inline:{name}` or the
-/// managed policy's ARN).
-struct RolePolicies {
+/// A role as decisions need it: its document, its trust policy and its identity policies
+/// parsed, with a label for each (`inline:{name}` or the managed policy's ARN). `None` in the
+/// cache: no such role.
+pub(crate) struct RolePolicies {
+    pub role: RoleDoc,
+    pub trust: Policy,
     labels: Vec<String>,
     policies: Vec<Policy>,
 }
 
+/// When a role was read, and what was found.
+type Cached = (i64, Option<Arc<RolePolicies>>);
+
 #[derive(Default)]
 pub(crate) struct PolicyCache {
-    roles: Mutex<HashMap<String, (i64, Arc<RolePolicies>)>>,
+    roles: Mutex<HashMap<String, Cached>>,
 }
 
 impl PolicyCache {
@@ -34,13 +41,16 @@ impl PolicyCache {
         }
     }
 
-    fn get(&self, role_arn: &str, now_ms: i64) -> Option<Arc<RolePolicies>> {
+    fn get(&self, role_arn: &str, now_ms: i64) -> Option<Option<Arc<RolePolicies>>> {
         let roles = self.roles.lock().ok()?;
         roles.get(role_arn).filter(|(at, _)| now_ms - at < POLICY_TTL_MS).map(|(_, p)| p.clone())
     }
 
-    fn put(&self, role_arn: &str, now_ms: i64, policies: Arc<RolePolicies>) {
+    fn put(&self, role_arn: &str, now_ms: i64, policies: Option<Arc<RolePolicies>>) {
         if let Ok(mut roles) = self.roles.lock() {
+            if roles.len() > 10_000 {
+                roles.clear();
+            }
             roles.insert(role_arn.to_owned(), (now_ms, policies));
         }
     }
@@ -73,20 +83,25 @@ pub struct AuthorizeResponse {
 }
 
 impl Identity {
-    async fn role_policies_parsed(&self, role_arn: &str) -> IdentityResult<Arc<RolePolicies>> {
+    /// The role an ARN names, parsed, from the cache or the store.
+    pub(crate) async fn role_parsed(&self, role_arn: &str) -> IdentityResult<Option<Arc<RolePolicies>>> {
         let now = self.now_ms();
         if let Some(p) = self.policies.get(role_arn, now) {
             return Ok(p);
         }
-        let mut labels = Vec::new();
-        let mut policies = Vec::new();
-        if let Some(role) = self.role_by_arn(role_arn).await? {
-            for (label, text) in self.role_policies(&role).await? {
-                policies.push(Policy::parse(&text).map_err(internal)?);
-                labels.push(label);
+        let parsed = match self.role_by_arn(role_arn).await? {
+            Some(role) => {
+                let mut labels = Vec::new();
+                let mut policies = Vec::new();
+                for (label, text) in self.role_policies(&role).await? {
+                    policies.push(Policy::parse(&text).map_err(internal)?);
+                    labels.push(label);
+                }
+                let trust = Policy::parse(&role.trust).map_err(internal)?;
+                Some(Arc::new(RolePolicies { role, trust, labels, policies }))
             }
-        }
-        let parsed = Arc::new(RolePolicies { labels, policies });
+            None => None,
+        };
         self.policies.put(role_arn, now, parsed.clone());
         Ok(parsed)
     }
@@ -119,7 +134,14 @@ impl Identity {
     pub(crate) async fn decide(&self, session: &Session, request: &Request) -> IdentityResult<AuthorizeResponse> {
         let mut request = request.clone();
         self.session_context(session, &mut request);
-        let role = self.role_policies_parsed(&session.role_arn).await?;
+        let Some(role) = self.role_parsed(&session.role_arn).await? else {
+            // The role is gone: nothing is allowed.
+            return Ok(AuthorizeResponse {
+                allowed: false,
+                principal: session.assumed_role_arn(),
+                matched: Vec::new(),
+            });
+        };
         let own: Vec<Policy>;
         let (session_policies, session_label): (Option<&[Policy]>, &str) = if session.guest {
             (Some(&self.guest_policy[..]), "guest-session-policy")

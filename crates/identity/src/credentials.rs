@@ -181,12 +181,11 @@ impl Identity {
                 "Invalid identity pool configuration. Check assigned IAM roles for this pool.".into(),
             )
         };
-        let role = self.role_by_arn(arn).await?.ok_or_else(invalid)?;
-        let trust = cognate_policy::Policy::parse(&role.trust).map_err(internal)?;
-        if !crate::sts::web_identity_trusts(&trust, subject, !subject.principal_tags.is_empty()) {
+        let role = self.role_parsed(arn).await?.ok_or_else(invalid)?;
+        if !crate::sts::web_identity_trusts(&role.trust, subject, !subject.principal_tags.is_empty()) {
             return Err(invalid());
         }
-        Ok(role)
+        Ok(role.role.clone())
     }
 
     pub async fn get_credentials_for_identity(

@@ -197,8 +197,10 @@ impl Identity {
     }
 
     fn check_saml_metadata(&self, xml: &str) -> IdentityResult<()> {
-        if xml.len() < 1000 || xml.len() > 10_000_000 {
-            return Err(IdentityError::InvalidInput("SAMLMetadataDocument must be 1,000 to 10,000,000 characters.".into()));
+        if xml.len() < 1000 {
+            return Err(IdentityError::InvalidParameter(
+                "1 validation error detected: Value at 'sAMLMetadataDocument' failed to satisfy constraint: Member must have length greater than or equal to 1000".into(),
+            ));
         }
         self.federation
             .check_saml_metadata(xml)
@@ -489,7 +491,9 @@ impl Identity {
                 let ok = (1..=128).contains(&name.len())
                     && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
                 if !ok {
-                    return Err(IdentityError::InvalidParameter(format!("The specified value for name is invalid: {name}")));
+                    return Err(IdentityError::InvalidParameter(format!(
+                        "The specified value for name is invalid: {name}"
+                    )));
                 }
                 let metadata = params.required("SAMLMetadataDocument")?;
                 self.check_saml_metadata(metadata)?;
@@ -528,7 +532,9 @@ impl Identity {
                 let providers = self.list_docs::<SamlProviderDoc>(IAM, "saml-provider", None, 10_000).await?;
                 result.child(Node::members(
                     "SAMLProviderList",
-                    providers.iter().map(|(_, p)| Node::new("member").field("Arn", &p.arn).field("CreateDate", iso(p.created_ms))),
+                    providers
+                        .iter()
+                        .map(|(_, p)| Node::new("member").field("Arn", &p.arn).field("CreateDate", iso(p.created_ms))),
                 ))
             }
             "ListOpenIDConnectProviders" => {

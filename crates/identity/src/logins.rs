@@ -51,7 +51,7 @@ impl Identity {
         })?;
         let assertion = self
             .federation
-            .verify_aws_saml_response(arn, &provider.metadata, response)
+            .verify_aws_saml_response(&provider.metadata, response)
             .await
             .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
         let mut claims: Map<String, Value> = assertion

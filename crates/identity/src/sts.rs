@@ -3,7 +3,6 @@
 //! Trust policies decide, evaluated by `cognate-policy`.
 
 use crate::credentials::{CallerCredentials, Grant, Session, TemporaryCredentials, WebIdentity};
-use crate::error::internal;
 use crate::openid::{Subject, TAGS_CLAIM};
 use crate::query::{Node, Params, iso};
 use crate::{Identity, IdentityError, IdentityResult};
@@ -155,9 +154,9 @@ impl Identity {
             logins: Vec::new(),
         };
         let denied = || IdentityError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".into());
-        let role = self.role_by_arn(role_arn).await?.ok_or_else(denied)?;
-        let trust = Policy::parse(&role.trust).map_err(internal)?;
-        if !web_identity_trusts(&trust, &subject, !subject.principal_tags.is_empty()) {
+        let parsed = self.role_parsed(role_arn).await?.ok_or_else(denied)?;
+        let role = &parsed.role;
+        if !web_identity_trusts(&parsed.trust, &subject, !subject.principal_tags.is_empty()) {
             return Err(denied());
         }
         let duration = duration(params, role.max_session_s)?;
@@ -171,7 +170,7 @@ impl Identity {
             guest: false,
             policy,
         };
-        let (credentials, session) = self.mint(&role, grant)?;
+        let (credentials, session) = self.mint(role, grant)?;
         Ok(result
             .field("SubjectFromWebIdentityToken", &subject.identity_id)
             .field("Audience", &subject.pool_id)
@@ -190,8 +189,8 @@ impl Identity {
                 "User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
             ))
         };
-        let role = self.role_by_arn(role_arn).await?.ok_or_else(denied)?;
-        let trust = Policy::parse(&role.trust).map_err(internal)?;
+        let parsed = self.role_parsed(role_arn).await?.ok_or_else(denied)?;
+        let (role, trust) = (&parsed.role, &parsed.trust);
         let mut request = Request::new("sts:AssumeRole", role_arn)
             .with_principal(RequestPrincipal::new(PrincipalKind::Aws, caller_arn.clone()));
         if let CallerCredentials::Session(s) = caller {
@@ -201,7 +200,7 @@ impl Identity {
                 return Err(denied());
             }
         }
-        if !evaluate_trust(&trust, &request).is_allowed() {
+        if !evaluate_trust(trust, &request).is_allowed() {
             return Err(denied());
         }
         // Role chaining: a session assuming another role gets at most an hour.
@@ -211,7 +210,7 @@ impl Identity {
         };
         let duration = duration(params, max)?;
         let grant = Grant { session_name: name, duration_s: duration, policy, ..Default::default() };
-        let (credentials, session) = self.mint(&role, grant)?;
+        let (credentials, session) = self.mint(role, grant)?;
         Ok(result.child(credentials_node(&credentials)).child(assumed_role_node(&session)))
     }
 }
