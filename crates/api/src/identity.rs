@@ -134,6 +134,13 @@ pub(crate) async fn authorize(
         &req,
     )?
     .ok_or_else(|| ApiError::new("MissingAuthenticationTokenException", "Missing Authentication Token"))?;
+    // As for every JSON operation: the operation is named by a header the signature must cover.
+    if !cognate_crypto::sigv4::parse(&req)?.is_some_and(|p| p.signs_header("x-amz-target")) {
+        return Err(ApiError::new(
+            "InvalidSignatureException",
+            "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
+    }
     if let CallerCredentials::Session(session) = &caller {
         let may =
             AuthorizeRequest { action: "cognate:Authorize".into(), resource: "*".into(), context: BTreeMap::new() };
@@ -192,7 +199,9 @@ fn verify_forwarded(state: &AppState, signed: &SignedRequestBody) -> Result<cogn
     };
     let parsed = cognate_crypto::sigv4::parse(&req)?.ok_or_else(|| invalid("SignedRequest carries no signature."))?;
     let service = parsed.credential().service.clone();
-    let declared = headers.iter().find(|(k, _)| k == "x-amz-content-sha256").map(|(_, v)| v.as_str());
+    // A declared payload hash counts only when the signature covers it.
+    let declared =
+        headers.iter().find(|(k, _)| k == "x-amz-content-sha256" && parsed.signs_header(k)).map(|(_, v)| v.as_str());
     let presigned = parsed.is_presigned().then_some("UNSIGNED-PAYLOAD");
     let hash = signed.payload_hash.as_deref().or(declared).or(presigned).unwrap_or(EMPTY_SHA256);
     Ok(state.identity.verify_session_request(&req, &parsed, &service, Some(hash), state.clock.now_datetime())?)

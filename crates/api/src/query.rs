@@ -52,6 +52,7 @@ impl From<IdentityError> for QueryError {
             IdentityError::SignatureDoesNotMatch(_) => ("SignatureDoesNotMatch", StatusCode::FORBIDDEN),
             IdentityError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),
             IdentityError::InvalidInput(_) => ("InvalidInput", StatusCode::BAD_REQUEST),
+            IdentityError::ConcurrentModification(_) => ("ConcurrentModification", StatusCode::CONFLICT),
             IdentityError::EntityAlreadyExists(_) => ("EntityAlreadyExists", StatusCode::CONFLICT),
             IdentityError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
             IdentityError::DeleteConflict(_) => ("DeleteConflict", StatusCode::CONFLICT),
@@ -59,7 +60,6 @@ impl From<IdentityError> for QueryError {
             IdentityError::InvalidAction(_) => ("InvalidAction", StatusCode::BAD_REQUEST),
             IdentityError::InvalidPoolConfiguration(_)
             | IdentityError::DeveloperUserAlreadyRegistered(_)
-            | IdentityError::ConcurrentModification(_)
             | IdentityError::ExternalService(_) => ("ValidationError", StatusCode::BAD_REQUEST),
             IdentityError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

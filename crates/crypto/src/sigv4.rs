@@ -600,7 +600,7 @@ pub fn verify(
     service: &str,
     now: DateTime<Utc>,
 ) -> Result<(), SigV4Error> {
-    check_clock(sig, now)?;
+    check_clock(sig, now, false)?;
     check_scope(sig, None, service)?;
     check_signature(req, sig, secret_access_key)
 }
@@ -616,7 +616,7 @@ pub fn verify_in_region(
     service: &str,
     now: DateTime<Utc>,
 ) -> Result<(), SigV4Error> {
-    check_clock(sig, now)?;
+    check_clock(sig, now, false)?;
     check_scope(sig, Some(region), service)?;
     check_signature(req, sig, secret_access_key)
 }
@@ -624,7 +624,8 @@ pub fn verify_in_region(
 /// [`verify_in_region`] for a request whose body the verifier does not have: `payload_hash`
 /// is the payload line the signer used (the hex SHA-256 the request declared, or
 /// `UNSIGNED-PAYLOAD`), taken on the word of whoever received the body. When the request
-/// signed `x-amz-content-sha256`, that header must say the same.
+/// signed `x-amz-content-sha256`, that header must say the same. A presigned URL is good for
+/// its `X-Amz-Expires`, as S3 takes it (the JSON APIs cap it at the skew window).
 pub fn verify_declared_payload_in_region(
     req: &SignedRequest,
     sig: &ParsedSignature,
@@ -634,7 +635,7 @@ pub fn verify_declared_payload_in_region(
     now: DateTime<Utc>,
     payload_hash: &str,
 ) -> Result<(), SigV4Error> {
-    check_clock(sig, now)?;
+    check_clock(sig, now, true)?;
     check_scope(sig, Some(region), service)?;
     if signed_content_sha256(req, &sig.signed_headers).is_some_and(|declared| declared != payload_hash) {
         return Err(SigV4Error::SignatureMismatch);
@@ -642,9 +643,12 @@ pub fn verify_declared_payload_in_region(
     check_signature_over(req, sig, secret_access_key, [Some(payload_hash.as_bytes()), None])
 }
 
-fn check_clock(sig: &ParsedSignature, now: DateTime<Utc>) -> Result<(), SigV4Error> {
+/// `expires_extends`: a presigned URL lives as long as its X-Amz-Expires says (S3's rule),
+/// instead of no longer than the skew window (the JSON APIs').
+fn check_clock(sig: &ParsedSignature, now: DateTime<Utc>, expires_extends: bool) -> Result<(), SigV4Error> {
     let signed_at = sig.signed_at;
-    if signed_at < now - MAX_SKEW {
+    let extended = expires_extends && matches!(sig.form, Form::Query { expires_secs: Some(_) });
+    if signed_at < now - MAX_SKEW && !extended {
         return Err(SigV4Error::SignatureExpired { signed_at, now });
     }
     if signed_at > now + MAX_SKEW {

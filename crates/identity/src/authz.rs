@@ -82,6 +82,29 @@ pub struct AuthorizeResponse {
     pub matched: Vec<MatchedStatement>,
 }
 
+/// Condition keys that describe the principal or its session.
+const RESERVED_PREFIXES: &[&str] = &[
+    "aws:principal",
+    "aws:userid",
+    "aws:username",
+    "aws:tokenissuetime",
+    "aws:federatedprovider",
+    "aws:sourceidentity",
+    "aws:multifactorauth",
+    "aws:viaawsservice",
+    "aws:calledvia",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "cognito-identity.amazonaws.com:",
+    "sts:",
+];
+
+fn reserved_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    RESERVED_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
 impl Identity {
     /// The role an ARN names, parsed, from the cache or the store.
     pub(crate) async fn role_parsed(&self, role_arn: &str) -> IdentityResult<Option<Arc<RolePolicies>>> {
@@ -134,13 +157,14 @@ impl Identity {
     pub(crate) async fn decide(&self, session: &Session, request: &Request) -> IdentityResult<AuthorizeResponse> {
         let mut request = request.clone();
         self.session_context(session, &mut request);
-        let Some(role) = self.role_parsed(&session.role_arn).await? else {
-            // The role is gone: nothing is allowed.
-            return Ok(AuthorizeResponse {
-                allowed: false,
-                principal: session.assumed_role_arn(),
-                matched: Vec::new(),
-            });
+        // The role is gone, or is another role made since under the same name: nothing is
+        // allowed (a session belongs to the role's unique id, as on AWS).
+        let role = match self.role_parsed(&session.role_arn).await? {
+            Some(role) if role.role.id == session.role_id => role,
+            _ => {
+                let principal = session.assumed_role_arn();
+                return Ok(AuthorizeResponse { allowed: false, principal, matched: Vec::new() });
+            }
         };
         let own: Vec<Policy>;
         let (session_policies, session_label): (Option<&[Policy]>, &str) = if session.guest {
@@ -171,7 +195,9 @@ impl Identity {
     /// May the holder of `session` perform `req.action` on `req.resource`?
     pub async fn authorize(&self, session: &Session, req: &AuthorizeRequest) -> IdentityResult<AuthorizeResponse> {
         let mut request = Request::new(req.action.clone(), req.resource.clone());
-        for (key, values) in &req.context {
+        // Keys about the principal are the session's to say: the caller's are dropped, even
+        // those the session lacks (a missing principal tag must stay missing).
+        for (key, values) in req.context.iter().filter(|(key, _)| !reserved_key(key)) {
             request.context.insert(key, values.iter().cloned());
         }
         self.decide(session, &request).await

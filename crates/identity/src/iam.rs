@@ -29,6 +29,9 @@ pub(crate) struct RoleDoc {
     /// Attached managed policies' ARNs.
     #[serde(default)]
     pub attached: Vec<String>,
+    /// The document as read, which a write back must find unchanged.
+    #[serde(skip)]
+    raw: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +44,8 @@ pub(crate) struct PolicyDoc {
     pub document: String,
     pub created_ms: i64,
     pub attachments: i64,
+    #[serde(skip)]
+    raw: Option<String>,
 }
 
 /// An OpenID Connect provider IAM trusts (`CreateOpenIDConnectProvider`): identity pools name
@@ -208,17 +213,66 @@ impl Identity {
     }
 
     async fn role(&self, name: &str) -> IdentityResult<RoleDoc> {
-        self.get_doc(IAM, "role", &name.to_ascii_lowercase()).await?.ok_or_else(|| no_role(name))
-    }
-
-    async fn save_role(&self, role: &RoleDoc) -> IdentityResult<()> {
-        self.put_doc(IAM, "role", &role.name.to_ascii_lowercase(), role).await?;
-        self.policies.clear();
-        Ok(())
+        let record =
+            self.store.get_pool_doc(IAM, "role", &name.to_ascii_lowercase()).await?.ok_or_else(|| no_role(name))?;
+        let mut role: RoleDoc = serde_json::from_str(&record.doc).map_err(crate::error::internal)?;
+        role.raw = Some(record.doc);
+        Ok(role)
     }
 
     async fn managed(&self, arn: &str) -> IdentityResult<PolicyDoc> {
-        self.get_doc(IAM, "policy", arn).await?.ok_or_else(|| no_policy(arn))
+        let record = self.store.get_pool_doc(IAM, "policy", arn).await?.ok_or_else(|| no_policy(arn))?;
+        let mut policy: PolicyDoc = serde_json::from_str(&record.doc).map_err(crate::error::internal)?;
+        policy.raw = Some(record.doc);
+        Ok(policy)
+    }
+
+    /// Writes roles and policies read by [`Self::role`] and [`Self::managed`] (or deletes
+    /// them), only if nobody changed them since: a concurrent change of the same role (a
+    /// policy removed while another is attached) fails instead of being undone.
+    async fn save_iam(&self, roles: &[&RoleDoc], policies: &[&PolicyDoc], delete: bool) -> IdentityResult<()> {
+        let now = self.now_ms();
+        let mut writes = cognate_store::DocWrites::default();
+        let names: Vec<String> = roles.iter().map(|r| r.name.to_ascii_lowercase()).collect();
+        for (role, name) in roles.iter().zip(&names) {
+            writes.expect.push(cognate_store::DocExpect {
+                pool_id: IAM.into(),
+                kind: "role".into(),
+                name: name.clone(),
+                doc: role.raw.clone(),
+            });
+            if delete {
+                writes.deletes.push((IAM, "role", name.as_str()));
+            } else {
+                writes.puts.push(crate::docs::record(IAM, "role", name, *role, now)?);
+            }
+        }
+        for policy in policies {
+            writes.expect.push(cognate_store::DocExpect {
+                pool_id: IAM.into(),
+                kind: "policy".into(),
+                name: policy.arn.clone(),
+                doc: policy.raw.clone(),
+            });
+            if delete {
+                writes.deletes.push((IAM, "policy", policy.arn.as_str()));
+            } else {
+                writes.puts.push(crate::docs::record(IAM, "policy", &policy.arn, *policy, now)?);
+            }
+        }
+        let written = self.store.write_pool_docs(&writes).await;
+        self.policies.clear();
+        match written {
+            Ok(()) => Ok(()),
+            Err(cognate_store::StoreError::Conflict(_)) => Err(IdentityError::ConcurrentModification(
+                "The entity was modified at the same time by another request; try again.".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn save_role(&self, role: &RoleDoc) -> IdentityResult<()> {
+        self.save_iam(&[role], &[], false).await
     }
 
     /// The identity policies of a role: its inline policies and the attached managed ones.
@@ -261,10 +315,13 @@ impl Identity {
                     tags: params.tags("Tags"),
                     inline: BTreeMap::new(),
                     attached: Vec::new(),
+                    raw: None,
                 };
                 if !self.insert_doc(IAM, "role", &name.to_ascii_lowercase(), &role).await? {
                     return Err(IdentityError::EntityAlreadyExists(format!("Role with name {name} already exists.")));
                 }
+                // A "no such role" this node remembers is now wrong.
+                self.policies.clear();
                 result.child(role_node("Role", &role))
             }
             "GetRole" => result.child(role_node("Role", &self.role(params.required("RoleName")?).await?)),
@@ -283,8 +340,7 @@ impl Identity {
                         "Cannot delete entity, must delete policies first.".into(),
                     ));
                 }
-                self.store.delete_pool_doc(IAM, "role", &role.name.to_ascii_lowercase()).await?;
-                self.policies.clear();
+                self.save_iam(&[&role], &[], true).await?;
                 return Ok(None);
             }
             "ListRoles" => {
@@ -350,6 +406,7 @@ impl Identity {
                     document: document.to_owned(),
                     created_ms: self.now_ms(),
                     attachments: 0,
+                    raw: None,
                 };
                 let taken =
                     self.list_docs::<PolicyDoc>(IAM, "policy", None, 10_000).await?.iter().any(|(_, p)| p.name == name);
@@ -383,7 +440,7 @@ impl Identity {
                 if policy.attachments > 0 {
                     return Err(IdentityError::DeleteConflict("Cannot delete a policy attached to entities.".into()));
                 }
-                self.store.delete_pool_doc(IAM, "policy", &policy.arn).await?;
+                self.save_iam(&[], &[&policy], true).await?;
                 return Ok(None);
             }
             "ListPolicies" => {
@@ -421,13 +478,7 @@ impl Identity {
                     }
                     _ => return Ok(None),
                 }
-                let now = self.now_ms();
-                let puts = vec![
-                    crate::docs::record(IAM, "role", &role.name.to_ascii_lowercase(), &role, now)?,
-                    crate::docs::record(IAM, "policy", &policy.arn, &policy, now)?,
-                ];
-                self.store.write_pool_docs(&cognate_store::DocWrites { puts, ..Default::default() }).await?;
-                self.policies.clear();
+                self.save_iam(&[&role], &[&policy], false).await?;
                 return Ok(None);
             }
             "ListAttachedRolePolicies" => {

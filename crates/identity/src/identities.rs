@@ -7,7 +7,7 @@ use crate::docs::{NAMESPACE, after_token, next_token, record};
 use crate::logins::{COGNITO_IDENTITY, VerifiedLogin};
 use crate::pools::PoolDoc;
 use crate::{Identity, IdentityError, IdentityResult};
-use cognate_store::{DocWrites, StoreError};
+use cognate_store::{DocExpect, DocWrites, StoreError};
 use cognate_wire::identity::types::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -64,6 +64,26 @@ pub(crate) struct Loaded {
     pub id: String,
     pub pool: PoolDoc,
     pub doc: IdentityDoc,
+    /// The identity's document as read: a write back must find it unchanged.
+    raw: String,
+}
+
+impl Loaded {
+    /// The condition under which a write of this identity may go through: nobody changed
+    /// (or deleted) it since it was read.
+    fn unchanged(&self) -> DocExpect {
+        DocExpect {
+            pool_id: self.pool.id().to_owned(),
+            kind: "identity".into(),
+            name: self.id.clone(),
+            doc: Some(self.raw.clone()),
+        }
+    }
+}
+
+/// Another writer changed an identity while it was being changed here.
+fn concurrent() -> IdentityError {
+    IdentityError::ConcurrentModification("The identity was changed at the same time; try again.".into())
 }
 
 /// Whether `login` may join `logins`: one login per provider, except a developer provider's
@@ -78,6 +98,10 @@ fn one_login_per_provider(provider: &str) -> IdentityError {
 
 fn not_found(id: &str) -> IdentityError {
     IdentityError::NotFound(format!("Identity '{id}' not found."))
+}
+
+pub(crate) fn forbidden(id: &str) -> IdentityError {
+    IdentityError::NotAuthorized(format!("Access to Identity '{id}' is forbidden."))
 }
 
 fn logins_dont_match() -> IdentityError {
@@ -109,8 +133,9 @@ impl Identity {
     pub(crate) async fn load_identity(&self, id: &str) -> IdentityResult<Loaded> {
         let pool_id: String = self.get_doc(NAMESPACE, "identity", id).await?.ok_or_else(|| not_found(id))?;
         let pool = self.load_pool(&pool_id).await.map_err(|_| not_found(id))?;
-        let doc: IdentityDoc = self.get_doc(&pool_id, "identity", id).await?.ok_or_else(|| not_found(id))?;
-        Ok(Loaded { id: id.to_owned(), pool, doc })
+        let raw = self.store.get_pool_doc(&pool_id, "identity", id).await?.ok_or_else(|| not_found(id))?.doc;
+        let doc: IdentityDoc = serde_json::from_str(&raw).map_err(crate::error::internal)?;
+        Ok(Loaded { id: id.to_owned(), pool, doc, raw })
     }
 
     /// The identity a login is linked to, if any.
@@ -149,29 +174,49 @@ impl Identity {
     async fn link_logins(&self, identity: &mut Loaded, logins: &[VerifiedLogin]) -> IdentityResult<()> {
         for login in logins {
             let linked = LinkedLogin { provider: login.provider.clone(), subject: login.subject.clone() };
-            if identity.doc.logins.contains(&linked) {
-                continue;
-            }
-            if !may_add(&identity.doc.logins, &linked, &identity.pool) {
-                return Err(one_login_per_provider(&linked.provider));
-            }
-            if identity.doc.logins.len() >= MAX_LOGINS {
-                return Err(IdentityError::LimitExceeded("An identity can have at most 20 linked logins.".into()));
-            }
-            let mut doc = identity.doc.clone();
-            doc.logins.push(linked.clone());
-            doc.modified_ms = self.now_ms();
-            doc.disabled = false;
-            let pool_id = identity.pool.id();
-            let writes = DocWrites {
-                inserts: vec![record(pool_id, "login", &linked.key(), &identity.id, self.now_ms())?],
-                puts: vec![record(pool_id, "identity", &identity.id, &doc, self.now_ms())?],
-                deletes: Vec::new(),
-            };
-            match self.store.write_pool_docs(&writes).await {
-                Ok(()) => identity.doc = doc,
-                Err(StoreError::Conflict(_)) => return Err(logins_dont_match()),
-                Err(e) => return Err(e.into()),
+            // A concurrent change of the identity (another login linked) sends us round again.
+            for attempt in 0.. {
+                if identity.doc.logins.contains(&linked) {
+                    break;
+                }
+                if !may_add(&identity.doc.logins, &linked, &identity.pool) {
+                    return Err(one_login_per_provider(&linked.provider));
+                }
+                if identity.doc.logins.len() >= MAX_LOGINS {
+                    return Err(IdentityError::LimitExceeded("An identity can have at most 20 linked logins.".into()));
+                }
+                let mut doc = identity.doc.clone();
+                doc.logins.push(linked.clone());
+                doc.modified_ms = self.now_ms();
+                doc.disabled = false;
+                let pool_id = identity.pool.id();
+                let updated = record(pool_id, "identity", &identity.id, &doc, self.now_ms())?;
+                let writes = DocWrites {
+                    inserts: vec![record(pool_id, "login", &linked.key(), &identity.id, self.now_ms())?],
+                    puts: vec![updated.clone()],
+                    expect: vec![identity.unchanged()],
+                    ..Default::default()
+                };
+                match self.store.write_pool_docs(&writes).await {
+                    Ok(()) => {
+                        identity.doc = doc;
+                        identity.raw = updated.doc;
+                        break;
+                    }
+                    Err(StoreError::Conflict(what)) if what == "stale" && attempt < 3 => {
+                        *identity = self.load_identity(&identity.id).await?;
+                    }
+                    Err(StoreError::Conflict(what)) if what == "stale" => return Err(concurrent()),
+                    Err(StoreError::Conflict(_)) => {
+                        match self.identity_of_login(identity.pool.id(), &linked.provider, &linked.subject).await? {
+                            Some(owner) if owner == identity.id && attempt < 3 => {
+                                *identity = self.load_identity(&identity.id).await?;
+                            }
+                            _ => return Err(logins_dont_match()),
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         Ok(())
@@ -201,10 +246,17 @@ impl Identity {
         for login in &from.doc.logins {
             writes.puts.push(record(pool_id, "login", &login.key(), &into.id, now)?);
         }
-        writes.puts.push(record(pool_id, "identity", &into.id, &merged, now)?);
+        let updated = record(pool_id, "identity", &into.id, &merged, now)?;
+        writes.puts.push(updated.clone());
         writes.deletes = vec![(NAMESPACE, "identity", from.id.as_str()), (pool_id, "identity", from.id.as_str())];
-        self.store.write_pool_docs(&writes).await?;
+        writes.expect = vec![into.unchanged(), from.unchanged()];
+        match self.store.write_pool_docs(&writes).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => return Err(concurrent()),
+            Err(e) => return Err(e.into()),
+        }
         into.doc = merged;
+        into.raw = updated.doc;
         Ok(())
     }
 
@@ -257,7 +309,7 @@ impl Identity {
     pub(crate) async fn identity_with_logins(&self, id: &str, logins: &[VerifiedLogin]) -> IdentityResult<Loaded> {
         let mut identity = self.load_identity(id).await?;
         if identity.doc.disabled {
-            return Err(IdentityError::NotAuthorized(format!("Access to Identity '{id}' is forbidden.")));
+            return Err(forbidden(id));
         }
         let own =
             |l: &VerifiedLogin| identity.doc.logins.iter().any(|x| x.provider == l.provider && x.subject == l.subject);
@@ -285,7 +337,11 @@ impl Identity {
             only_login(&logins)?;
             let claims = self.verify_pool_token(&pool, token).await?;
             let sub = claims.get("sub").and_then(serde_json::Value::as_str).unwrap_or_default();
-            return Ok(GetIdResponse { identity_id: Some(self.load_identity(sub).await?.id) });
+            let identity = self.load_identity(sub).await?;
+            if identity.doc.disabled {
+                return Err(forbidden(sub));
+            }
+            return Ok(GetIdResponse { identity_id: Some(identity.id) });
         }
         let verified = self.verify_logins(&pool, &logins).await?;
         Ok(GetIdResponse { identity_id: Some(self.identity_for_logins(&pool, &verified).await?) })
@@ -331,15 +387,40 @@ impl Identity {
     }
 
     pub async fn delete_identities(&self, req: DeleteIdentitiesInput) -> IdentityResult<DeleteIdentitiesResponse> {
+        let mut unprocessed = Vec::new();
         for id in req.identity_ids_to_delete.unwrap_or_default() {
-            let Ok(identity) = self.load_identity(&id).await else { continue };
-            let pool_id = identity.pool.id();
-            let keys: Vec<String> = identity.doc.logins.iter().map(LinkedLogin::key).collect();
-            let mut deletes = vec![(NAMESPACE, "identity", id.as_str()), (pool_id, "identity", id.as_str())];
-            deletes.extend(keys.iter().map(|k| (pool_id, "login", k.as_str())));
-            self.store.write_pool_docs(&DocWrites { deletes, ..Default::default() }).await?;
+            let mut deleted = false;
+            for _ in 0..3 {
+                let identity = match self.load_identity(&id).await {
+                    Ok(identity) => identity,
+                    Err(IdentityError::NotFound(_)) => {
+                        deleted = true;
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let pool_id = identity.pool.id();
+                let keys: Vec<String> = identity.doc.logins.iter().map(LinkedLogin::key).collect();
+                let mut deletes = vec![(NAMESPACE, "identity", id.as_str()), (pool_id, "identity", id.as_str())];
+                deletes.extend(keys.iter().map(|k| (pool_id, "login", k.as_str())));
+                let writes = DocWrites { deletes, expect: vec![identity.unchanged()], ..Default::default() };
+                match self.store.write_pool_docs(&writes).await {
+                    Ok(()) => {
+                        deleted = true;
+                        break;
+                    }
+                    Err(StoreError::Conflict(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !deleted {
+                unprocessed.push(UnprocessedIdentityId {
+                    identity_id: Some(id),
+                    error_code: Some("InternalServerError".into()),
+                });
+            }
         }
-        Ok(DeleteIdentitiesResponse { unprocessed_identity_ids: Some(Vec::new()) })
+        Ok(DeleteIdentitiesResponse { unprocessed_identity_ids: Some(unprocessed) })
     }
 
     /// The developer provider of the pool, which the request must name when it names one.
@@ -432,8 +513,9 @@ impl Identity {
         if identity.pool.id() != pool.id() {
             return Err(not_found(&id));
         }
-        let users: Vec<String> =
+        let mut users: Vec<String> =
             identity.doc.logins.iter().filter(|l| l.provider == dev).map(|l| l.subject.clone()).collect();
+        users.sort();
         let limit = req.max_results.unwrap_or(60).clamp(1, 60) as usize;
         let start = match after_token(req.next_token.as_deref())? {
             Some(after) => users.iter().position(|u| *u > after).unwrap_or(users.len()),
@@ -501,11 +583,19 @@ impl Identity {
     pub async fn unlink_identity(&self, req: UnlinkIdentityInput) -> IdentityResult<UnlinkIdentityResponse> {
         let id = req.identity_id.unwrap_or_default();
         let identity = self.load_identity(&id).await?;
-        let verified = self.verify_logins(&identity.pool, &req.logins.unwrap_or_default()).await?;
+        let logins = req.logins.unwrap_or_default();
+        // Only an authenticated identity has logins to unlink, and only with one of them.
+        if logins.is_empty() {
+            return Err(logins_dont_match());
+        }
+        let verified = self.verify_logins(&identity.pool, &logins).await?;
         let mut identity = self.identity_with_logins(&id, &verified).await?;
         let remove = req.logins_to_remove.unwrap_or_default();
         let keys: Vec<String> =
             identity.doc.logins.iter().filter(|l| remove.contains(&l.provider)).map(LinkedLogin::key).collect();
+        if keys.is_empty() {
+            return Ok(UnlinkIdentityResponse {});
+        }
         identity.doc.logins.retain(|l| !remove.contains(&l.provider));
         self.save_unlinked(&mut identity, &keys).await?;
         Ok(UnlinkIdentityResponse {})
@@ -519,7 +609,11 @@ impl Identity {
         identity.doc.disabled = identity.doc.logins.is_empty();
         let puts = vec![record(&pool_id, "identity", &identity.id, &identity.doc, self.now_ms())?];
         let deletes = removed.iter().map(|k| (pool_id.as_str(), "login", k.as_str())).collect();
-        self.store.write_pool_docs(&DocWrites { puts, deletes, ..Default::default() }).await?;
-        Ok(())
+        let writes = DocWrites { puts, deletes, expect: vec![identity.unchanged()], ..Default::default() };
+        match self.store.write_pool_docs(&writes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict(_)) => Err(concurrent()),
+            Err(e) => Err(e.into()),
+        }
     }
 }

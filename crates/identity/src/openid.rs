@@ -128,8 +128,15 @@ impl Identity {
 
     /// The claims of an identity token this deployment issued: signature (RS512 by the
     /// issuer key, nothing else), issuer and expiry.
-    pub(crate) async fn verify_identity_token(&self, token: &str) -> Result<Map<String, Value>, String> {
-        let key = self.issuer_key().await.map_err(|e| e.to_string())?;
+    pub(crate) async fn verify_identity_token(
+        &self,
+        token: &str,
+    ) -> IdentityResult<Result<Map<String, Value>, String>> {
+        let key = self.issuer_key().await?;
+        Ok(self.check_identity_token(key, token))
+    }
+
+    fn check_identity_token(&self, key: &IssuerKey, token: &str) -> Result<Map<String, Value>, String> {
         let parsed = cognate_crypto::jws::parse(token).map_err(|_| "the token is malformed".to_string())?;
         if parsed.kid.as_deref() != Some(key.jwk.kid.as_str()) || !parsed.verify_rsa(RsaAlg::Rs512, &key.jwk) {
             return Err("the token's signature is not valid".into());
@@ -161,7 +168,7 @@ impl Identity {
     pub(crate) async fn verify_pool_token(&self, pool: &PoolDoc, token: &str) -> IdentityResult<Map<String, Value>> {
         let claims = self
             .verify_identity_token(token)
-            .await
+            .await?
             .map_err(|e| IdentityError::NotAuthorized(format!("Invalid login token. {e}")))?;
         self.verify_pool_token_claims(pool, claims)
     }
@@ -196,20 +203,32 @@ impl Identity {
             crate::identities::only_login(logins)?;
             let claims = self
                 .verify_identity_token(token)
-                .await
+                .await?
                 .map_err(|e| IdentityError::NotAuthorized(format!("Invalid login token. {e}")))?;
             let identity = self.load_identity(identity_id).await?;
+            if identity.doc.disabled {
+                return Err(crate::identities::forbidden(identity_id));
+            }
             let claims = self.verify_pool_token_claims(&identity.pool, claims)?;
             if claims.get("sub").and_then(Value::as_str) != Some(identity_id) {
                 return Err(IdentityError::NotAuthorized(
                     "Invalid login token. The token is for another identity.".into(),
                 ));
             }
-            let amr = claims
+            let amr: Vec<String> = claims
                 .get("amr")
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
                 .unwrap_or_default();
+            // Only the developer flow's tokens stand for logins here: a classic-flow token of
+            // another provider would dodge that provider's role mapping.
+            let dev = identity.pool.developer_provider();
+            if !amr.iter().any(|a: &String| Some(a.as_str()) == dev) {
+                return Err(IdentityError::NotAuthorized(
+                    "Invalid login token. Only GetOpenIdTokenForDeveloperIdentity's tokens are accepted as logins."
+                        .into(),
+                ));
+            }
             let principal_tags = claims
                 .get(TAGS_CLAIM)
                 .and_then(|t| t.get("principal_tags"))

@@ -18,6 +18,9 @@ pub(crate) struct PoolDoc {
     /// Provider name → the map SetPrincipalTagAttributeMap stored.
     #[serde(default)]
     pub principal_tags: BTreeMap<String, TagMap>,
+    /// The document as read, which a write back must find unchanged.
+    #[serde(skip)]
+    raw: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -82,10 +85,25 @@ fn check_pool(pool: &IdentityPool) -> IdentityResult<()> {
             return Err(invalid(format!("Invalid Cognito Identity Provider: {name}")));
         }
     }
-    if let Some(dev) = &pool.developer_provider_name
-        && (dev.starts_with("cognito-") || dev.contains("amazonaws.com"))
-    {
-        return Err(invalid("DeveloperProviderName cannot be a reserved name"));
+    // A developer provider's logins must never share a key with another provider's, or a
+    // developer backend could claim another provider's users.
+    if let Some(dev) = &pool.developer_provider_name {
+        let social = [
+            "graph.facebook.com",
+            "accounts.google.com",
+            "www.amazon.com",
+            "appleid.apple.com",
+            "api.twitter.com",
+            "www.digits.com",
+        ];
+        let taken = dev.starts_with("cognito-")
+            || dev.contains("amazonaws.com")
+            || social.contains(&dev.as_str())
+            || pool.supported_login_providers.as_ref().is_some_and(|m| m.contains_key(dev))
+            || pool.open_id_connect_provider_ar_ns.iter().flatten().any(|arn| arn.ends_with(&format!("/{dev}")));
+        if taken {
+            return Err(invalid("DeveloperProviderName cannot be a reserved name or another provider's name."));
+        }
     }
     Ok(())
 }
@@ -96,13 +114,36 @@ impl Identity {
     }
 
     pub(crate) async fn load_pool(&self, pool_id: &str) -> IdentityResult<PoolDoc> {
-        self.get_doc(NAMESPACE, "pool", pool_id)
+        let record = self
+            .store
+            .get_pool_doc(NAMESPACE, "pool", pool_id)
             .await?
-            .ok_or_else(|| IdentityError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
+            .ok_or_else(|| IdentityError::NotFound(format!("IdentityPool '{pool_id}' not found.")))?;
+        let mut pool: PoolDoc = serde_json::from_str(&record.doc).map_err(crate::error::internal)?;
+        pool.raw = Some(record.doc);
+        Ok(pool)
     }
 
+    /// Writes back a pool read by [`Self::load_pool`], only if nobody changed it since (a
+    /// role mapping removed meanwhile is not put back).
     pub(crate) async fn save_pool(&self, pool: &PoolDoc) -> IdentityResult<()> {
-        self.put_doc(NAMESPACE, "pool", pool.id(), pool).await
+        let writes = cognate_store::DocWrites {
+            puts: vec![crate::docs::record(NAMESPACE, "pool", pool.id(), pool, self.now_ms())?],
+            expect: vec![cognate_store::DocExpect {
+                pool_id: NAMESPACE.into(),
+                kind: "pool".into(),
+                name: pool.id().to_owned(),
+                doc: pool.raw.clone(),
+            }],
+            ..Default::default()
+        };
+        match self.store.write_pool_docs(&writes).await {
+            Ok(()) => Ok(()),
+            Err(cognate_store::StoreError::Conflict(_)) => Err(IdentityError::ConcurrentModification(
+                "The identity pool was changed at the same time; try again.".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn create_identity_pool(&self, req: CreateIdentityPoolInput) -> IdentityResult<IdentityPool> {
@@ -149,14 +190,14 @@ impl Identity {
         Ok(doc.pool)
     }
 
-    /// Deletes the pool, then its identities and logins.
+    /// Deletes the pool's identities and logins, then the pool: a delete cut short leaves a
+    /// pool that a second DeleteIdentityPool finishes, never unreachable leftovers.
     pub async fn delete_identity_pool(
         &self,
         req: DeleteIdentityPoolInput,
     ) -> IdentityResult<DeleteIdentityPoolResponse> {
         let id = req.identity_pool_id.unwrap_or_default();
         self.load_pool(&id).await?;
-        self.store.delete_pool_doc(NAMESPACE, "pool", &id).await?;
         let mut after: Option<String> = None;
         loop {
             let page = self.list_docs::<serde_json::Value>(&id, "identity", after.as_deref(), 500).await?;
@@ -167,6 +208,7 @@ impl Identity {
             self.store.write_pool_docs(&cognate_store::DocWrites { deletes, ..Default::default() }).await?;
         }
         self.store.delete_all_pool_docs(&id).await?;
+        self.store.delete_pool_doc(NAMESPACE, "pool", &id).await?;
         Ok(DeleteIdentityPoolResponse {})
     }
 

@@ -127,7 +127,7 @@ impl Identity {
         let name = session_name(params)?;
         let token = params.required("WebIdentityToken")?;
         let policy = session_policy(params)?;
-        let claims = self.verify_identity_token(token).await.map_err(|e| {
+        let claims = self.verify_identity_token(token).await?.map_err(|e| {
             if e.contains("expired") {
                 IdentityError::ExpiredWebIdentityToken(format!("Token expired: {e}"))
             } else {

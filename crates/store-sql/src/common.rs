@@ -921,6 +921,13 @@ macro_rules! sql_store {
 
             async fn write_pool_docs(&self, w: &DocWrites<'_>) -> StoreResult<()> {
                 let mut tx = self.writer().begin().await.map_err(backend)?;
+                for e in &w.expect {
+                    let found: Option<String> = sqlx::query_scalar("SELECT doc FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
+                        .bind(&e.pool_id).bind(&e.kind).bind(&e.name).fetch_optional(&mut *tx).await.map_err(backend)?;
+                    if found != e.doc {
+                        return Err(StoreError::Conflict("stale".into()));
+                    }
+                }
                 for (pool_id, kind, name) in &w.deletes {
                     sqlx::query("DELETE FROM pool_documents WHERE pool_id = $1 AND kind = $2 AND name = $3")
                         .bind(*pool_id).bind(*kind).bind(*name).execute(&mut *tx).await.map_err(backend)?;

@@ -684,6 +684,7 @@ async fn pool_documents_apply_and_delete_all(s: &dyn Store, p: String) -> Result
         inserts: vec![pool_doc(&id, "login", "z", "new", 2), pool_doc(&id, "login", "x", "new", 2)],
         puts: vec![pool_doc(&id, "login", "y", "new", 2)],
         deletes: vec![(&id, "identity", "i1")],
+        ..Default::default()
     };
     match s.write_pool_docs(&taken).await {
         Err(StoreError::Conflict(what)) if what == "pool_doc" => {}
@@ -692,10 +693,28 @@ async fn pool_documents_apply_and_delete_all(s: &dyn Store, p: String) -> Result
     ensure!(s.get_pool_doc(&id, "login", "z").await.map_err(err)?.is_none());
     ensure!(s.get_pool_doc(&id, "login", "y").await.map_err(err)?.is_none());
     ensure!(s.get_pool_doc(&id, "identity", "i1").await.map_err(err)?.is_some());
+    // A write that read a document which has changed since writes nothing.
+    let expect = |doc: Option<&str>| DocExpect {
+        pool_id: id.clone(),
+        kind: "identity".into(),
+        name: "i1".into(),
+        doc: doc.map(String::from),
+    };
+    let stale = DocWrites {
+        puts: vec![pool_doc(&id, "login", "y", "new", 2)],
+        expect: vec![expect(Some("{\"changed\":1}"))],
+        ..Default::default()
+    };
+    match s.write_pool_docs(&stale).await {
+        Err(StoreError::Conflict(what)) if what == "stale" => {}
+        other => return Err(format!("write over a changed document: {other:?}")),
+    }
+    ensure!(s.get_pool_doc(&id, "login", "y").await.map_err(err)?.is_none());
     let writes = DocWrites {
         inserts: vec![pool_doc(&id, "login", "y", "new", 2)],
         puts: vec![pool_doc(&id, "login", "x", "new", 2)],
         deletes: vec![(&id, "identity", "i1")],
+        expect: vec![expect(Some("{}")), DocExpect { name: "absent".into(), doc: None, ..expect(None) }],
     };
     s.write_pool_docs(&writes).await.map_err(err)?;
     let x = s.get_pool_doc(&id, "login", "x").await.map_err(err)?.ok_or("x missing")?;

@@ -211,9 +211,10 @@ pub trait OAuthConfigStore: Send + Sync {
     /// Inserts a new document: [`StoreError::Conflict`]`("pool_doc")` when the pool has one of
     /// that kind and name.
     async fn insert_pool_doc(&self, doc: &PoolDocRecord) -> StoreResult<()>;
-    /// In one transaction, all or nothing: deletes `writes.deletes`, inserts `writes.inserts`
-    /// ([`StoreError::Conflict`]`("pool_doc")`, and nothing written, when one exists), then
-    /// inserts or replaces `writes.puts` (keeping each one's first `created_ms`).
+    /// In one transaction, all or nothing: checks `writes.expect` ([`StoreError::Conflict`]`("stale")`
+    /// when a document changed), deletes `writes.deletes`, inserts `writes.inserts`
+    /// ([`StoreError::Conflict`]`("pool_doc")` when one exists), then inserts or replaces
+    /// `writes.puts` (keeping each one's first `created_ms`).
     async fn write_pool_docs(&self, writes: &DocWrites<'_>) -> StoreResult<()>;
     /// Deletes every document of `pool_id`, of every kind; how many.
     async fn delete_all_pool_docs(&self, pool_id: &str) -> StoreResult<u64>;

@@ -178,6 +178,19 @@ pub struct DocWrites<'a> {
     pub puts: Vec<PoolDocRecord>,
     /// (pool, kind, name) of documents to delete.
     pub deletes: Vec<(&'a str, &'a str, &'a str)>,
+    /// Documents that must still read as given (`None`: be absent) when the write happens:
+    /// otherwise nothing is written and the write fails with `Conflict("stale")`. A writer
+    /// that read a document, changed it and writes it back names what it read here.
+    pub expect: Vec<DocExpect>,
+}
+
+/// One condition of a [`DocWrites`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocExpect {
+    pub pool_id: String,
+    pub kind: String,
+    pub name: String,
+    pub doc: Option<String>,
 }
 
 /// A JSON document a pool keeps under `(kind, name)`, read and written whole (the classic
