@@ -274,7 +274,15 @@ impl Identity {
 
     pub async fn get_open_id_token(&self, req: GetOpenIdTokenInput) -> IdentityResult<GetOpenIdTokenResponse> {
         let id = req.identity_id.unwrap_or_default();
-        let subject = self.subject_for(&id, &req.logins.unwrap_or_default()).await?;
+        let logins = req.logins.unwrap_or_default();
+        // The identity pool's own token is already an OpenID token: trading it for another
+        // would stretch a short developer token's life without end.
+        if logins.contains_key(COGNITO_IDENTITY) {
+            return Err(IdentityError::NotAuthorized(
+                "Invalid login token. GetOpenIdToken does not take a cognito-identity.amazonaws.com token.".into(),
+            ));
+        }
+        let subject = self.subject_for(&id, &logins).await?;
         let pool = self.load_pool(&subject.pool_id).await?;
         if !pool.allows_classic_flow() {
             return Err(IdentityError::InvalidParameter(
