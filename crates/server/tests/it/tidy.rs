@@ -78,6 +78,7 @@ fn dependencies_point_one_way() {
         ("core", &[]),
         ("wire", &[]),
         ("policy", &[]),
+        ("s3-gateway", &[]),
         ("crypto", &["cognate-core"]),
         ("store", &["cognate-core"]),
         ("store-sql", &["cognate-core", "cognate-store"]),
@@ -124,17 +125,40 @@ fn dependencies_point_one_way() {
 
 #[test]
 fn sql_and_http_stay_in_their_crates() {
-    for krate in
-        ["core", "wire", "crypto", "policy", "store", "idp", "federation", "saml", "identity", "oauth", "api", "web"]
-    {
+    for krate in [
+        "core",
+        "wire",
+        "crypto",
+        "policy",
+        "store",
+        "idp",
+        "federation",
+        "saml",
+        "identity",
+        "s3-gateway",
+        "oauth",
+        "api",
+        "web",
+    ] {
         assert!(
             !dependencies(krate).contains(&"sqlx".to_owned()),
             "only store-sql knows SQL, but {krate} depends on sqlx"
         );
     }
-    for krate in
-        ["core", "wire", "crypto", "policy", "store", "store-sql", "idp", "federation", "saml", "identity", "oauth"]
-    {
+    for krate in [
+        "core",
+        "wire",
+        "crypto",
+        "policy",
+        "store",
+        "store-sql",
+        "idp",
+        "federation",
+        "saml",
+        "identity",
+        "s3-gateway",
+        "oauth",
+    ] {
         let deps = dependencies(krate);
         for http in ["axum", "tower-http", "http", "reqwest"] {
             assert!(
