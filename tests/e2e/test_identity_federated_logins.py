@@ -741,9 +741,9 @@ def delete_pool_quietly_up(up):
 # ---------------------------------------------------------------------------
 
 
-# Facebook and SAML logins are verified: test_identity_saml_facebook_logins.py.
+# Facebook and SAML logins are verified (test_identity_saml_facebook_logins.py), and Login
+# with Amazon's (test_identity_amazon_logins.py).
 @pytest.mark.parametrize("provider,app", [
-    ("www.amazon.com", "amzn1.application.0123456789abcdef"),
     ("api.twitter.com", "consumerkey;consumersecret"),
     ("www.digits.com", "consumerkey;consumersecret"),
 ])

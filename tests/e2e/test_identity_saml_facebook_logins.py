@@ -755,8 +755,8 @@ def test_facebook_login_needs_facebook_in_the_pool(url, made, social_stand_ins, 
 # ---------------------------------------------------------------------------
 
 
+# (Login with Amazon: test_identity_amazon_logins.py.)
 @pytest.mark.parametrize("provider,app", [
-    ("www.amazon.com", "amzn1.application.0123456789abcdef"),
     ("api.twitter.com", "consumerkey;consumersecret"),
     ("www.digits.com", "consumerkey;consumersecret"),
 ])

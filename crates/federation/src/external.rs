@@ -163,11 +163,11 @@ impl Federation {
             .upstream
             .send(crate::UpstreamRequest::get(url))
             .await
-            .map_err(|e| format!("Facebook could not be reached ({e})"))?;
+            .map_err(|e| format!("the provider could not be reached ({e})"))?;
         if response.status != 200 {
-            return Err("Facebook refused the access token".into());
+            return Err("the provider refused the access token".into());
         }
-        serde_json::from_slice(&response.body).map_err(|_| "Facebook answered something else than JSON".to_owned())
+        serde_json::from_slice(&response.body).map_err(|_| "the provider answered something else than JSON".to_owned())
     }
 
     /// A Facebook access token, as an identity pool's `Logins` carries it for
@@ -187,6 +187,52 @@ impl Federation {
         match me.get("id").and_then(Value::as_str) {
             Some(id) if !id.is_empty() => Ok(me),
             _ => Err("Facebook did not name the user".into()),
+        }
+    }
+}
+
+impl Federation {
+    /// Login with Amazon's API base: the operator's LoginWithAmazon userinfo endpoint up to
+    /// `/user/profile`, or Amazon's own.
+    fn amazon_base(&self) -> String {
+        let overridden = self.social.0.get("LoginWithAmazon").and_then(|o| o.userinfo_endpoint.clone());
+        match overridden {
+            Some(url) => url.split("/user/profile").next().unwrap_or_default().trim_end_matches('/').to_owned(),
+            None => "https://api.amazon.com".to_owned(),
+        }
+    }
+
+    /// A Login with Amazon access token, as an identity pool's `Logins` carries it for
+    /// `www.amazon.com`: the token-info endpoint must say it was issued to `client_id` (so a
+    /// token given to another app cannot be replayed here), then the profile names the user
+    /// (`user_id`).
+    pub async fn verify_amazon_token(&self, client_id: &str, token: &str) -> Result<Map<String, Value>, String> {
+        if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the access token is malformed".into());
+        }
+        let base = self.amazon_base();
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let info = self.graph(format!("{base}/auth/o2/tokeninfo?access_token={}", enc(token))).await?;
+        if info.get("aud").and_then(Value::as_str) != Some(client_id) {
+            return Err("the access token was issued to another Login with Amazon client".into());
+        }
+        let request = crate::UpstreamRequest {
+            post: false,
+            url: format!("{base}/user/profile"),
+            form: Vec::new(),
+            bearer: Some(token.to_owned()),
+        };
+        let response = self.upstream.send(request).await.map_err(|e| format!("Amazon could not be reached ({e})"))?;
+        if response.status != 200 {
+            return Err("Amazon refused the access token".into());
+        }
+        let profile: Map<String, Value> = serde_json::from_slice(&response.body)
+            .map_err(|_| "Amazon answered something else than JSON".to_owned())?;
+        match profile.get("user_id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() && info.get("user_id").and_then(Value::as_str).is_none_or(|i| i == id) => {
+                Ok(profile)
+            }
+            _ => Err("Amazon did not name the user".into()),
         }
     }
 }

@@ -97,10 +97,25 @@ impl Identity {
                     claims,
                 });
             }
+            ("www.amazon.com", Some(client_id)) => {
+                let claims = self
+                    .federation
+                    .verify_amazon_token(client_id, token)
+                    .await
+                    .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
+                let id = claims.get("user_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+                return Ok(VerifiedLogin {
+                    amr: vec![key.to_owned(), format!("{key}:{client_id}:{id}")],
+                    mapping_key: key.to_owned(),
+                    provider: key.to_owned(),
+                    subject: id,
+                    claims,
+                });
+            }
             (_, Some(_)) => {
                 return Err(not_authorized(format!(
                     "Logins from {key} are not verified by Cognate yet: use a Cognate user pool, an OpenID Connect \
-                     or SAML provider, Google, Facebook, Sign in with Apple or a developer provider."
+                     or SAML provider, Google, Facebook, Login with Amazon, Sign in with Apple or a developer provider."
                 )));
             }
             (_, None) if pool.pool.saml_provider_ar_ns.iter().flatten().any(|a| a == key) => {
