@@ -147,6 +147,18 @@ impl Federation {
     }
 }
 
+/// An access token as it may travel in a query: printable ASCII, at most 4 KiB.
+fn check_access_token(token: &str) -> Result<(), String> {
+    if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("the access token is malformed".into());
+    }
+    Ok(())
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 impl Federation {
     /// The Graph API's base: the operator's Facebook userinfo endpoint up to `/me`, or
     /// Facebook's own.
@@ -158,12 +170,10 @@ impl Federation {
         }
     }
 
-    async fn graph(&self, url: String) -> Result<Map<String, Value>, String> {
-        let response = self
-            .upstream
-            .send(crate::UpstreamRequest::get(url))
-            .await
-            .map_err(|e| format!("the provider could not be reached ({e})"))?;
+    /// A provider's JSON answer to `request` (an access token's app, token info, profile).
+    async fn provider_json(&self, request: crate::UpstreamRequest) -> Result<Map<String, Value>, String> {
+        let response =
+            self.upstream.send(request).await.map_err(|e| format!("the provider could not be reached ({e})"))?;
         if response.status != 200 {
             return Err("the provider refused the access token".into());
         }
@@ -174,16 +184,19 @@ impl Federation {
     /// `graph.facebook.com`: it must belong to the app `app_id` (Graph `/app`, so a token
     /// given to another app cannot be replayed here), and `/me` names the user (`id`).
     pub async fn verify_facebook_token(&self, app_id: &str, token: &str) -> Result<Map<String, Value>, String> {
-        if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err("the access token is malformed".into());
-        }
+        check_access_token(token)?;
         let base = self.graph_base();
-        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
-        let app = self.graph(format!("{base}/app?access_token={}", enc(token))).await?;
+        let app =
+            self.provider_json(crate::UpstreamRequest::get(format!("{base}/app?access_token={}", enc(token)))).await?;
         if app.get("id").and_then(Value::as_str) != Some(app_id) {
             return Err("the access token was issued to another Facebook app".into());
         }
-        let me = self.graph(format!("{base}/me?fields=id,name,email&access_token={}", enc(token))).await?;
+        let me = self
+            .provider_json(crate::UpstreamRequest::get(format!(
+                "{base}/me?fields=id,name,email&access_token={}",
+                enc(token)
+            )))
+            .await?;
         match me.get("id").and_then(Value::as_str) {
             Some(id) if !id.is_empty() => Ok(me),
             _ => Err("Facebook did not name the user".into()),
@@ -207,12 +220,11 @@ impl Federation {
     /// token given to another app cannot be replayed here), then the profile names the user
     /// (`user_id`).
     pub async fn verify_amazon_token(&self, client_id: &str, token: &str) -> Result<Map<String, Value>, String> {
-        if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err("the access token is malformed".into());
-        }
+        check_access_token(token)?;
         let base = self.amazon_base();
-        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
-        let info = self.graph(format!("{base}/auth/o2/tokeninfo?access_token={}", enc(token))).await?;
+        let info = self
+            .provider_json(crate::UpstreamRequest::get(format!("{base}/auth/o2/tokeninfo?access_token={}", enc(token))))
+            .await?;
         if info.get("aud").and_then(Value::as_str) != Some(client_id) {
             return Err("the access token was issued to another Login with Amazon client".into());
         }
@@ -222,12 +234,7 @@ impl Federation {
             form: Vec::new(),
             bearer: Some(token.to_owned()),
         };
-        let response = self.upstream.send(request).await.map_err(|e| format!("Amazon could not be reached ({e})"))?;
-        if response.status != 200 {
-            return Err("Amazon refused the access token".into());
-        }
-        let profile: Map<String, Value> = serde_json::from_slice(&response.body)
-            .map_err(|_| "Amazon answered something else than JSON".to_owned())?;
+        let profile = self.provider_json(request).await?;
         match profile.get("user_id").and_then(Value::as_str) {
             Some(id) if !id.is_empty() && info.get("user_id").and_then(Value::as_str).is_none_or(|i| i == id) => {
                 Ok(profile)

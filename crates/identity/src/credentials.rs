@@ -193,8 +193,7 @@ impl Identity {
         req: GetCredentialsForIdentityInput,
     ) -> IdentityResult<GetCredentialsForIdentityResponse> {
         let id = req.identity_id.unwrap_or_default();
-        let subject = self.subject_for(&id, &req.logins.unwrap_or_default()).await?;
-        let pool = self.load_pool(&subject.pool_id).await?;
+        let (subject, pool) = self.subject_for(&id, &req.logins.unwrap_or_default()).await?;
         let role_arn = crate::roles::resolve(&pool, &subject, req.custom_role_arn.as_deref())?;
         let guest = !subject.authenticated();
         let credentials = match &self.settings.external_sts {

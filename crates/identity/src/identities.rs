@@ -306,10 +306,13 @@ impl Identity {
     /// An existing identity used with `logins` (GetCredentialsForIdentity, GetOpenIdToken):
     /// an authenticated identity needs at least one of its own logins; new logins are
     /// linked (a guest identity becomes authenticated); a login of another identity is refused.
-    pub(crate) async fn identity_with_logins(&self, id: &str, logins: &[VerifiedLogin]) -> IdentityResult<Loaded> {
-        let mut identity = self.load_identity(id).await?;
+    pub(crate) async fn identity_with_logins(
+        &self,
+        mut identity: Loaded,
+        logins: &[VerifiedLogin],
+    ) -> IdentityResult<Loaded> {
         if identity.doc.disabled {
-            return Err(forbidden(id));
+            return Err(forbidden(&identity.id));
         }
         let own =
             |l: &VerifiedLogin| identity.doc.logins.iter().any(|x| x.provider == l.provider && x.subject == l.subject);
@@ -589,7 +592,7 @@ impl Identity {
             return Err(logins_dont_match());
         }
         let verified = self.verify_logins(&identity.pool, &logins).await?;
-        let mut identity = self.identity_with_logins(&id, &verified).await?;
+        let mut identity = self.identity_with_logins(identity, &verified).await?;
         let remove = req.logins_to_remove.unwrap_or_default();
         let keys: Vec<String> =
             identity.doc.logins.iter().filter(|l| remove.contains(&l.provider)).map(LinkedLogin::key).collect();

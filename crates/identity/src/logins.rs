@@ -30,6 +30,25 @@ fn not_authorized(message: impl Into<String>) -> IdentityError {
     IdentityError::NotAuthorized(message.into())
 }
 
+/// A login whose access token the provider vouched for (Facebook, Login with Amazon): the
+/// user is the profile's `id_claim`.
+fn access_token_login(
+    key: &str,
+    client_id: &str,
+    id_claim: &str,
+    claims: Result<Map<String, Value>, String>,
+) -> IdentityResult<VerifiedLogin> {
+    let claims = claims.map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
+    let id = claims.get(id_claim).and_then(Value::as_str).unwrap_or_default().to_owned();
+    Ok(VerifiedLogin {
+        amr: vec![key.to_owned(), format!("{key}:{client_id}:{id}")],
+        mapping_key: key.to_owned(),
+        provider: key.to_owned(),
+        subject: id,
+        claims,
+    })
+}
+
 const NOT_SUPPORTED_PROVIDER: &str = "Token is not from a supported provider of this identity pool.";
 
 /// The claims of a JWT before its signature is checked, to word errors only.
@@ -83,34 +102,12 @@ impl Identity {
             ("accounts.google.com", Some(id)) => (TokenIssuer::Social(SocialIssuer::Google), vec![id.clone()]),
             ("appleid.apple.com", Some(id)) => (TokenIssuer::Social(SocialIssuer::Apple), vec![id.clone()]),
             ("graph.facebook.com", Some(app_id)) => {
-                let claims = self
-                    .federation
-                    .verify_facebook_token(app_id, token)
-                    .await
-                    .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
-                let id = claims.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-                return Ok(VerifiedLogin {
-                    amr: vec![key.to_owned(), format!("{key}:{app_id}:{id}")],
-                    mapping_key: key.to_owned(),
-                    provider: key.to_owned(),
-                    subject: id,
-                    claims,
-                });
+                let claims = self.federation.verify_facebook_token(app_id, token).await;
+                return access_token_login(key, app_id, "id", claims);
             }
             ("www.amazon.com", Some(client_id)) => {
-                let claims = self
-                    .federation
-                    .verify_amazon_token(client_id, token)
-                    .await
-                    .map_err(|e| not_authorized(format!("Invalid login token. {e}")))?;
-                let id = claims.get("user_id").and_then(Value::as_str).unwrap_or_default().to_owned();
-                return Ok(VerifiedLogin {
-                    amr: vec![key.to_owned(), format!("{key}:{client_id}:{id}")],
-                    mapping_key: key.to_owned(),
-                    provider: key.to_owned(),
-                    subject: id,
-                    claims,
-                });
+                let claims = self.federation.verify_amazon_token(client_id, token).await;
+                return access_token_login(key, client_id, "user_id", claims);
             }
             (_, Some(_)) => {
                 return Err(not_authorized(format!(

@@ -51,6 +51,22 @@ impl Subject {
     }
 }
 
+/// An identity token's `amr`.
+pub(crate) fn token_amr(claims: &Map<String, Value>) -> Vec<String> {
+    let list = claims.get("amr").and_then(Value::as_array);
+    list.map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default()
+}
+
+/// An identity token's principal tags (`https://aws.amazon.com/tags`).
+pub(crate) fn token_tags(claims: &Map<String, Value>) -> BTreeMap<String, String> {
+    claims
+        .get(TAGS_CLAIM)
+        .and_then(|t| t.get("principal_tags"))
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.get(0)?.as_str()?.to_owned()))).collect())
+        .unwrap_or_default()
+}
+
 /// `amr` for an identity: `unauthenticated`, or `authenticated` and each login's entries.
 pub(crate) fn amr(logins: &[VerifiedLogin]) -> Vec<String> {
     if logins.is_empty() {
@@ -193,83 +209,57 @@ impl Identity {
 
     /// Who an existing identity is when used with `logins` (the `cognito-identity` token
     /// alone, or provider logins linked or to link), for GetCredentialsForIdentity and
-    /// GetOpenIdToken.
+    /// GetOpenIdToken; with the identity's pool, read once.
     pub(crate) async fn subject_for(
         &self,
         identity_id: &str,
         logins: &BTreeMap<String, String>,
-    ) -> IdentityResult<Subject> {
-        if let Some(token) = logins.get(COGNITO_IDENTITY) {
-            crate::identities::only_login(logins)?;
-            let claims = self
-                .verify_identity_token(token)
-                .await?
-                .map_err(|e| IdentityError::NotAuthorized(format!("Invalid login token. {e}")))?;
-            let identity = self.load_identity(identity_id).await?;
-            if identity.doc.disabled {
-                return Err(crate::identities::forbidden(identity_id));
-            }
-            let claims = self.verify_pool_token_claims(&identity.pool, claims)?;
-            if claims.get("sub").and_then(Value::as_str) != Some(identity_id) {
-                return Err(IdentityError::NotAuthorized(
-                    "Invalid login token. The token is for another identity.".into(),
-                ));
-            }
-            let amr: Vec<String> = claims
-                .get("amr")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
-                .unwrap_or_default();
-            // Only the developer flow's tokens stand for logins here: a classic-flow token of
-            // another provider would dodge that provider's role mapping.
-            let dev = identity.pool.developer_provider();
-            if !amr.iter().any(|a: &String| Some(a.as_str()) == dev) {
-                return Err(IdentityError::NotAuthorized(
-                    "Invalid login token. Only GetOpenIdTokenForDeveloperIdentity's tokens are accepted as logins."
-                        .into(),
-                ));
-            }
-            let principal_tags = claims
-                .get(TAGS_CLAIM)
-                .and_then(|t| t.get("principal_tags"))
-                .and_then(Value::as_object)
-                .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.get(0)?.as_str()?.to_owned()))).collect())
-                .unwrap_or_default();
-            // The developer login this token stands for decides role mappings.
-            let logins = identity
-                .pool
-                .developer_provider()
-                .map(|dev| VerifiedLogin {
-                    provider: dev.to_owned(),
-                    subject: String::new(),
-                    claims: claims.clone(),
-                    mapping_key: dev.to_owned(),
-                    amr: Vec::new(),
-                })
-                .into_iter()
-                .collect();
-            return Ok(Subject {
+    ) -> IdentityResult<(Subject, PoolDoc)> {
+        let identity = self.load_identity(identity_id).await?;
+        let Some(token) = logins.get(COGNITO_IDENTITY) else {
+            let verified = self.verify_logins(&identity.pool, logins).await?;
+            let identity = self.identity_with_logins(identity, &verified).await?;
+            let subject = Subject {
+                principal_tags: self.principal_tags(&identity.pool, &verified),
                 pool_id: identity.pool.id().to_owned(),
                 identity_id: identity.id,
-                amr,
-                principal_tags,
-                logins,
-            });
+                amr: amr(&verified),
+                logins: verified,
+            };
+            return Ok((subject, identity.pool));
+        };
+        crate::identities::only_login(logins)?;
+        if identity.doc.disabled {
+            return Err(crate::identities::forbidden(identity_id));
         }
-        let pool_id: String = self
-            .get_doc(crate::docs::NAMESPACE, "identity", identity_id)
-            .await?
-            .ok_or_else(|| IdentityError::NotFound(format!("Identity '{identity_id}' not found.")))?;
-        let pool = self.load_pool(&pool_id).await?;
-        let verified = self.verify_logins(&pool, logins).await?;
-        let identity = self.identity_with_logins(identity_id, &verified).await?;
-        Ok(Subject {
-            principal_tags: self.principal_tags(&identity.pool, &verified),
+        let claims = self.verify_pool_token(&identity.pool, token).await?;
+        if claims.get("sub").and_then(Value::as_str) != Some(identity_id) {
+            return Err(IdentityError::NotAuthorized("Invalid login token. The token is for another identity.".into()));
+        }
+        let amr = token_amr(&claims);
+        // Only the developer flow's tokens stand for logins here: a classic-flow token of
+        // another provider would dodge that provider's role mapping.
+        let Some(dev) = identity.pool.developer_provider().filter(|dev| amr.iter().any(|a| a == dev)) else {
+            return Err(IdentityError::NotAuthorized(
+                "Invalid login token. Only GetOpenIdTokenForDeveloperIdentity's tokens are accepted as logins.".into(),
+            ));
+        };
+        // The developer login this token stands for decides role mappings.
+        let login = VerifiedLogin {
+            provider: dev.to_owned(),
+            subject: String::new(),
+            claims: claims.clone(),
+            mapping_key: dev.to_owned(),
+            amr: Vec::new(),
+        };
+        let subject = Subject {
             pool_id: identity.pool.id().to_owned(),
             identity_id: identity.id,
-            amr: amr(&verified),
-            logins: verified,
-        })
+            principal_tags: token_tags(&claims),
+            amr,
+            logins: vec![login],
+        };
+        Ok((subject, identity.pool))
     }
 
     pub async fn get_open_id_token(&self, req: GetOpenIdTokenInput) -> IdentityResult<GetOpenIdTokenResponse> {
@@ -282,8 +272,7 @@ impl Identity {
                 "Invalid login token. GetOpenIdToken does not take a cognito-identity.amazonaws.com token.".into(),
             ));
         }
-        let subject = self.subject_for(&id, &logins).await?;
-        let pool = self.load_pool(&subject.pool_id).await?;
+        let (subject, pool) = self.subject_for(&id, &logins).await?;
         if !pool.allows_classic_flow() {
             return Err(IdentityError::InvalidParameter(
                 "Basic (classic) flow is not enabled, please use enhanced flow.".into(),

@@ -3,14 +3,13 @@
 //! Trust policies decide, evaluated by `cognate-policy`.
 
 use crate::credentials::{CallerCredentials, Grant, Session, TemporaryCredentials, WebIdentity};
-use crate::openid::{Subject, TAGS_CLAIM};
+use crate::openid::{Subject, token_amr, token_tags};
 use crate::query::{Node, Params, iso};
 use crate::{Identity, IdentityError, IdentityResult};
 use cognate_policy::{
     Context, Policy, PrincipalKind, Request, RequestPrincipal, evaluate_trust, evaluate_web_identity_trust,
 };
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Whether `trust` lets the identity of `subject` assume the role with a web identity (and
 /// tag the session, when the session carries principal tags).
@@ -135,17 +134,8 @@ impl Identity {
             }
         })?;
         let text = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let amr: Vec<String> = claims
-            .get("amr")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
-            .unwrap_or_default();
-        let principal_tags: BTreeMap<String, String> = claims
-            .get(TAGS_CLAIM)
-            .and_then(|t| t.get("principal_tags"))
-            .and_then(Value::as_object)
-            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.get(0)?.as_str()?.to_owned()))).collect())
-            .unwrap_or_default();
+        let amr = token_amr(&claims);
+        let principal_tags = token_tags(&claims);
         let subject = Subject {
             pool_id: text("aud"),
             identity_id: text("sub"),
